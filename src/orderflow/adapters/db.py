@@ -1,0 +1,79 @@
+"""Engines: asyncpg for PostgreSQL, aiosqlite (WAL, busy timeout, BEGIN IMMEDIATE) for SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from orderflow.config import Settings
+
+MIN_SQLITE = (3, 35, 0)  # RETURNING, UPDATE ... FROM, json_each
+SQLITE_BEGIN_OPTION = "orderflow_sqlite_begin"
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """The engine for `settings.database_url`, tuned for its database."""
+    if settings.is_sqlite:
+        return _sqlite_engine(settings)
+    return create_async_engine(
+        settings.async_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=0,
+        pool_timeout=settings.db_pool_timeout_s,
+        pool_pre_ping=True,
+        connect_args={
+            "timeout": settings.db_connect_timeout_s,
+            "server_settings": {"timezone": "UTC", "application_name": "orderflow"},
+        },
+    )
+
+
+def _sqlite_engine(settings: Settings) -> AsyncEngine:
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise RuntimeError(
+            f"SQLite {sqlite3.sqlite_version} is too old; orderflow needs "
+            f"{'.'.join(map(str, MIN_SQLITE))} or newer"
+        )
+    engine = create_async_engine(
+        settings.async_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=0,
+        pool_timeout=settings.db_pool_timeout_s,
+        connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+    )
+    busy_timeout = settings.sqlite_busy_timeout_ms
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout)}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A write takes the lock up front (IMMEDIATE) so it never fails to upgrade a read lock
+        # half-way through; a read-only unit of work uses a plain deferred BEGIN.
+        mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+async def ping(engine: AsyncEngine) -> bool:
+    """Whether the database answers a trivial query right now."""
+    try:
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+    except Exception:
+        return False
+    return True

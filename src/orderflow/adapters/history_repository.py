@@ -1,0 +1,146 @@
+"""Status history rows: one per applied change, written in the change's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from orderflow.adapters.bulk import BulkColumn, values_source
+from orderflow.adapters.tables import api_keys, order_status_history
+from orderflow.domain.lifecycle import OrderStatus, PaymentStatus
+from orderflow.services.unit_of_work import Actor, AppliedChange, HistoryEntry
+
+_PAYMENT_FIELDS = (
+    "payment_method",
+    "financial_entity_id",
+    "payment_account_holder",
+    "payment_account_number",
+    "transfer_time",
+    "transferproof_url",
+    "rtsproof_url",
+)
+
+_HISTORY_COLUMNS = (
+    BulkColumn("order_id", "bigint"),
+    BulkColumn("from_status", "text"),
+    BulkColumn("to_status", "text"),
+    BulkColumn("from_payment_status", "text"),
+    BulkColumn("to_payment_status", "text"),
+    BulkColumn("by", "text"),
+    BulkColumn("payment_method", "text"),
+    BulkColumn("financial_entity_id", "bigint"),
+    BulkColumn("payment_account_holder", "text"),
+    BulkColumn("payment_account_number", "text"),
+    BulkColumn("transfer_time", "timestamptz"),
+    BulkColumn("transferproof_url", "text"),
+    BulkColumn("rtsproof_url", "text"),
+)
+_NAMES = ", ".join(f'"{c.name}"' for c in _HISTORY_COLUMNS)
+_VALUES = ", ".join(f'v."{c.name}"' if c.name == "by" else f"v.{c.name}" for c in _HISTORY_COLUMNS)
+
+
+class SqlHistoryRepository:
+    """The `HistoryRepository` port over one connection and one business."""
+
+    def __init__(self, conn: AsyncConnection, business_id: int) -> None:
+        self._conn = conn
+        self._business_id = business_id
+
+    async def add_changes(
+        self, changes: Sequence[AppliedChange], actor: Actor, now: datetime
+    ) -> None:
+        """One history row per applied change, in one INSERT statement."""
+        columns: list[list[Any]] = [[] for _ in _HISTORY_COLUMNS]
+        for change in changes:
+            before, d, target = change.before, change.decision, change.target
+            details = target.details
+            for col, value in zip(
+                columns,
+                (
+                    before.id,
+                    before.status.value,
+                    d.status.value,
+                    before.payment_status.value,
+                    d.payment_status.value,
+                    target.by,
+                    details.payment_method.value if details.payment_method else None,
+                    details.financial_entity_id,
+                    details.payment_account_holder,
+                    details.payment_account_number,
+                    details.transfer_time,
+                    details.transferproof_url,
+                    details.rtsproof_url,
+                ),
+                strict=True,
+            ):
+                col.append(value)
+        source, params = values_source(self._conn.dialect.name, _HISTORY_COLUMNS, columns)
+        stmt = text(
+            f"INSERT INTO order_status_history ({_NAMES}, business_id, api_key_id, request_id, "
+            f"created_at) SELECT {_VALUES}, :business_id, :api_key_id, :request_id, :now "
+            f"FROM {source}"
+        ).bindparams(bindparam("now", type_=order_status_history.c.created_at.type))
+        await self._conn.execute(
+            stmt,
+            {
+                **params,
+                "business_id": self._business_id,
+                "api_key_id": actor.api_key_id,
+                "request_id": actor.request_id,
+                "now": now,
+            },
+        )
+
+    async def add_creation(
+        self,
+        order_id: int,
+        status: OrderStatus,
+        payment_status: PaymentStatus,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        """The first history row of a new order (it comes from nothing)."""
+        await self._conn.execute(
+            insert(order_status_history).values(
+                business_id=self._business_id,
+                order_id=order_id,
+                from_status=None,
+                to_status=status.value,
+                from_payment_status=None,
+                to_payment_status=payment_status.value,
+                api_key_id=actor.api_key_id,
+                request_id=actor.request_id,
+                created_at=now,
+            )
+        )
+
+
+async def history_entries(
+    conn: AsyncConnection, business_id: int, order_id: int
+) -> list[HistoryEntry]:
+    """Every history row of one order of one business, oldest first."""
+    h = order_status_history
+    rows = await conn.execute(
+        select(h, api_keys.c.prefix)
+        .outerjoin(api_keys, api_keys.c.id == h.c.api_key_id)
+        .where(h.c.business_id == business_id, h.c.order_id == order_id)
+        .order_by(h.c.id)
+    )
+    return [
+        HistoryEntry(
+            from_status=r["from_status"],
+            to_status=r["to_status"],
+            from_payment_status=r["from_payment_status"],
+            to_payment_status=r["to_payment_status"],
+            by=r["by"],
+            api_key_prefix=r["prefix"],
+            request_id=r["request_id"],
+            created_at=r["created_at"],
+            payment={f: r[f] for f in _PAYMENT_FIELDS if r[f] is not None},
+        )
+        for r in rows.mappings()
+    ]

@@ -1,0 +1,229 @@
+"""Orders of one business, in SQL. Every query here is scoped by `business_id`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import BigInteger
+
+from orderflow.adapters.bulk import BulkColumn, values_source
+from orderflow.adapters.history_repository import history_entries
+from orderflow.adapters.tables import (
+    PAYMENT_TIME_COLUMNS,
+    STATUS_TIME_COLUMNS,
+    order_items,
+    orders,
+)
+from orderflow.domain.lifecycle import OrderStatus, PaymentStatus
+from orderflow.services.unit_of_work import (
+    AppliedChange,
+    NewOrder,
+    OrderRecord,
+    OrderSnapshot,
+)
+
+PAYMENT_FIELDS = (
+    "payment_method",
+    "financial_entity_id",
+    "payment_account_holder",
+    "payment_account_number",
+    "transfer_time",
+    "transferproof_url",
+    "rtsproof_url",
+)
+
+_UPDATE_COLUMNS = (
+    BulkColumn("id", "bigint"),
+    BulkColumn("status", "text"),
+    BulkColumn("payment_status", "text"),
+    BulkColumn("events", "integer"),
+    BulkColumn("entered_status", "text"),
+    BulkColumn("entered_payment", "text"),
+    BulkColumn("payment_method", "text"),
+    BulkColumn("financial_entity_id", "bigint"),
+    BulkColumn("payment_account_holder", "text"),
+    BulkColumn("payment_account_number", "text"),
+    BulkColumn("transfer_time", "timestamptz"),
+    BulkColumn("transferproof_url", "text"),
+    BulkColumn("rtsproof_url", "text"),
+)
+
+
+def _update_sql(source: str) -> str:
+    stamps = [
+        f"{col} = CASE WHEN v.entered_status = '{status}' THEN :now ELSE orders.{col} END"
+        for status, col in STATUS_TIME_COLUMNS.items()
+    ] + [
+        f"{col} = CASE WHEN v.entered_payment = '{status}' THEN :now ELSE orders.{col} END"
+        for status, col in PAYMENT_TIME_COLUMNS.items()
+    ]
+    payment = [f"{f} = COALESCE(v.{f}, orders.{f})" for f in PAYMENT_FIELDS]
+    sets = ",\n  ".join(
+        [
+            "status = v.status",
+            "payment_status = v.payment_status",
+            "version = orders.version + v.events",
+            "updated_at = :now",
+            *stamps,
+            *payment,
+        ]
+    )
+    return (
+        f"UPDATE orders SET\n  {sets}\nFROM {source}\n"
+        "WHERE orders.id = v.id AND orders.business_id = :business_id"
+    )
+
+
+class SqlOrderRepository:
+    """The `OrderRepository` port over one connection and one business."""
+
+    def __init__(self, conn: AsyncConnection, business_id: int) -> None:
+        self._conn = conn
+        self._business_id = business_id
+        self._dialect = conn.dialect.name
+
+    def _ids_match(self, ids: Sequence[int]) -> ColumnElement[bool]:
+        if self._dialect == "postgresql":
+            return orders.c.id == bindparam("ids", list(ids), type_=ARRAY(BigInteger)).any_()
+        # One JSON parameter instead of N placeholders: the statement text stays the same.
+        json_ids = select(text("value")).select_from(text("json_each(:ids)"))
+        return orders.c.id.in_(
+            json_ids.params(ids=orjson.dumps(list(ids)).decode()).scalar_subquery()
+        )
+
+    async def lock_for_change(
+        self, ids: Sequence[int], *, lock: bool = True
+    ) -> dict[int, OrderSnapshot]:
+        """Read the orders; on PostgreSQL lock them, in id order so batches cannot deadlock."""
+        stmt = (
+            select(orders)
+            .where(orders.c.business_id == self._business_id, self._ids_match(ids))
+            .order_by(orders.c.id)
+        )
+        if lock and self._dialect == "postgresql":
+            stmt = stmt.with_for_update()
+        result = await self._conn.execute(stmt)
+        snapshots: dict[int, OrderSnapshot] = {}
+        for row in result.mappings():
+            snapshots[row["id"]] = OrderSnapshot(
+                id=row["id"],
+                order_id=row["order_id"],
+                status=OrderStatus(row["status"]),
+                payment_status=PaymentStatus(row["payment_status"]),
+                version=row["version"],
+                row=dict(row),
+            )
+        return snapshots
+
+    async def update_many(self, changes: Sequence[AppliedChange], now: datetime) -> None:
+        """Apply every change in one UPDATE statement."""
+        columns: list[list[Any]] = [[] for _ in _UPDATE_COLUMNS]
+        for change in changes:
+            d, details = change.decision, change.target.details
+            events = (d.entered_status is not None) + (d.entered_payment_status is not None)
+            for col, value in zip(
+                columns,
+                (
+                    change.before.id,
+                    d.status.value,
+                    d.payment_status.value,
+                    events,
+                    d.entered_status.value if d.entered_status else None,
+                    d.entered_payment_status.value if d.entered_payment_status else None,
+                    details.payment_method.value if details.payment_method else None,
+                    details.financial_entity_id,
+                    details.payment_account_holder,
+                    details.payment_account_number,
+                    details.transfer_time,
+                    details.transferproof_url,
+                    details.rtsproof_url,
+                ),
+                strict=True,
+            ):
+                col.append(value)
+        source, params = values_source(self._dialect, _UPDATE_COLUMNS, columns)
+        stmt = text(_update_sql(source)).bindparams(
+            bindparam("now", type_=orders.c.updated_at.type)
+        )
+        await self._conn.execute(stmt, {**params, "now": now, "business_id": self._business_id})
+
+    async def add(
+        self, order: NewOrder, order_id: str, status: OrderStatus, now: datetime
+    ) -> int | None:
+        """Insert a new order and its items; None when `order_id` is already taken."""
+        subtotal = sum((i.price * i.quantity for i in order.items), Decimal("0.00"))
+        insert_ = pg_insert if self._dialect == "postgresql" else sqlite_insert
+        stmt = (
+            insert_(orders)
+            .values(
+                business_id=self._business_id,
+                order_id=order_id,
+                status=status.value,
+                payment_status=PaymentStatus.UNPAID.value,
+                payment_method=order.payment_method.value if order.payment_method else None,
+                customer_name=order.customer_name,
+                customer_phone=order.customer_phone,
+                customer_email=order.customer_email,
+                subtotal=subtotal,
+                shipping_cost=order.shipping_cost,
+                total=subtotal + order.shipping_cost,
+                version=1,
+                created_at=now,
+                updated_at=now,
+                **{STATUS_TIME_COLUMNS[status.value]: now, PAYMENT_TIME_COLUMNS["unpaid"]: now},
+            )
+            .on_conflict_do_nothing(index_elements=["business_id", "order_id"])
+            .returning(orders.c.id)
+        )
+        new_id = (await self._conn.execute(stmt)).scalar_one_or_none()
+        if new_id is None:
+            return None
+        await self._conn.execute(
+            insert(order_items),
+            [
+                {
+                    "order_id": new_id,
+                    "position": position,
+                    "name": item.name,
+                    "quantity": item.quantity,
+                    "price": item.price,
+                }
+                for position, item in enumerate(order.items)
+            ],
+        )
+        return int(new_id)
+
+    async def get(self, id: int) -> OrderRecord | None:
+        """The order with its items and history, or None if this business has no such order."""
+        row = (
+            (
+                await self._conn.execute(
+                    select(orders).where(
+                        orders.c.business_id == self._business_id, orders.c.id == id
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        items = (
+            await self._conn.execute(
+                select(order_items.c.name, order_items.c.quantity, order_items.c.price)
+                .where(order_items.c.order_id == id)
+                .order_by(order_items.c.position)
+            )
+        ).mappings()
+        history = await history_entries(self._conn, self._business_id, id)
+        return OrderRecord(columns=dict(row), items=[dict(i) for i in items], history=history)

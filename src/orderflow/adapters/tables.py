@@ -1,0 +1,128 @@
+"""The schema as SQLAlchemy Core tables. Alembic migrations create it; nothing else does."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from orderflow.adapters.types import IdType, Money, UTCDateTime
+from orderflow.domain.lifecycle import OrderStatus, PaymentStatus
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+STATUS_TIME_COLUMNS: dict[str, str] = {s.value: f"{s.value}_time" for s in OrderStatus}
+PAYMENT_TIME_COLUMNS: dict[str, str] = {p.value: f"{p.value}_time" for p in PaymentStatus}
+
+businesses = Table(
+    "businesses",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("business_id", BigInteger, ForeignKey("businesses.id"), nullable=False, index=True),
+    Column("prefix", String(32), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("business_id", BigInteger, ForeignKey("businesses.id"), nullable=False),
+    Column("order_id", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("payment_status", String(16), nullable=False),
+    Column("payment_method", String(32), nullable=True),
+    Column("customer_name", String(255), nullable=False),
+    Column("customer_phone", String(32), nullable=True),
+    Column("customer_email", String(255), nullable=True),
+    Column("subtotal", Money(), nullable=False),
+    Column("shipping_cost", Money(), nullable=False),
+    Column("total", Money(), nullable=False),
+    Column("financial_entity_id", BigInteger, nullable=True),
+    Column("payment_account_holder", String(255), nullable=True),
+    Column("payment_account_number", String(255), nullable=True),
+    Column("transfer_time", UTCDateTime(), nullable=True),
+    Column("transferproof_url", String(2048), nullable=True),
+    Column("rtsproof_url", String(2048), nullable=True),
+    *(Column(name, UTCDateTime(), nullable=True) for name in STATUS_TIME_COLUMNS.values()),
+    *(Column(name, UTCDateTime(), nullable=True) for name in PAYMENT_TIME_COLUMNS.values()),
+    Column("version", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("uq_orders_business_id_order_id", "business_id", "order_id", unique=True),
+    Index("ix_orders_business_id_created_at_id", "business_id", "created_at", "id"),
+)
+
+order_items = Table(
+    "order_items",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("order_id", BigInteger, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("price", Money(), nullable=False),
+)
+
+order_status_history = Table(
+    "order_status_history",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("business_id", BigInteger, nullable=False),
+    Column("order_id", BigInteger, ForeignKey("orders.id"), nullable=False),
+    Column("from_status", String(16), nullable=True),
+    Column("to_status", String(16), nullable=False),
+    Column("from_payment_status", String(16), nullable=True),
+    Column("to_payment_status", String(16), nullable=False),
+    Column("by", String(255), nullable=True),
+    Column("api_key_id", BigInteger, nullable=True),
+    Column("request_id", String(128), nullable=True),
+    Column("payment_method", String(32), nullable=True),
+    Column("financial_entity_id", BigInteger, nullable=True),
+    Column("payment_account_holder", String(255), nullable=True),
+    Column("payment_account_number", String(255), nullable=True),
+    Column("transfer_time", UTCDateTime(), nullable=True),
+    Column("transferproof_url", String(2048), nullable=True),
+    Column("rtsproof_url", String(2048), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_order_status_history_order_id_id", "order_id", "id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("business_id", BigInteger, nullable=False),
+    Column("event_id", String(40), nullable=False, unique=True),
+    Column("event_type", String(64), nullable=False),
+    Column("order_id", BigInteger, nullable=True),
+    Column("sequence", Integer, nullable=True),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,58 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+from fastapi import FastAPI
+
+from orderflow.adapters.db import ping
+from orderflow.api.errors import install_error_handlers
+from orderflow.api.middleware import RequestIdMiddleware
+from orderflow.api.openapi import install_openapi
+from orderflow.api.responses import OrjsonResponse
+from orderflow.api.routes import health, me, orders
+from orderflow.bootstrap import Container, build
+from orderflow.config import Settings
+
+DESCRIPTION = """
+orderflow changes the status of many orders at once — the Scalev-compatible
+`POST /v3/orders/change-status` — with the order lifecycle enforced, all-or-nothing batches,
+a history row and an outbox event for every applied change.
+
+Authenticate with `Authorization: Bearer <API key>`.
+"""
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    """Build the API for `settings` (or an already-built container)."""
+    container = container or build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await container.close()
+
+    app = FastAPI(
+        title="orderflow",
+        version="0.1.0",
+        description=DESCRIPTION,
+        default_response_class=OrjsonResponse,
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.state.uow_factory = container.uow_factory
+    app.state.database_ping = partial(ping, container.engine)
+    install_error_handlers(app)
+    install_openapi(app)
+    app.add_middleware(RequestIdMiddleware)
+    for module in (orders, me, health):
+        app.include_router(module.router)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Entry point for `uvicorn --factory` (each server process builds its own app)."""
+    return create_app()

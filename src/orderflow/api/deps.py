@@ -1,0 +1,66 @@
+"""Typed dependencies the routes declare: the unit-of-work factory and the authenticated caller."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from orderflow.domain.errors import Unauthorized
+from orderflow.services.access import Principal, Scope, authenticate
+from orderflow.services.unit_of_work import Actor, UnitOfWorkFactory
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="Bearer authentication header of the form Bearer <token>, where <token> is your "
+    "auth token.",
+)
+
+
+def get_uow_factory(request: Request) -> UnitOfWorkFactory:
+    """The app's unit-of-work factory."""
+    factory: UnitOfWorkFactory = request.app.state.uow_factory
+    return factory
+
+
+UowFactoryDep = Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
+
+
+async def get_principal(
+    request: Request,
+    uow_factory: UowFactoryDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller behind the bearer key; 401 without a valid one."""
+    if credentials is None:
+        raise Unauthorized("Unauthorized")
+    principal = await authenticate(uow_factory, credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def requires(scope: Scope) -> Callable[[Request, Principal], Awaitable[Actor]]:
+    """A dependency giving the acting `Actor` once the key is checked for `scope` (403 if not)."""
+
+    async def actor(request: Request, principal: PrincipalDep) -> Actor:
+        principal.require(scope)
+        return Actor(
+            business_id=principal.business_id,
+            api_key_id=principal.api_key_id,
+            api_key_prefix=principal.api_key_prefix,
+            request_id=getattr(request.state, "request_id", None),
+        )
+
+    return actor
+
+
+ChangeStatusActor = Annotated[Actor, Depends(requires(Scope.ORDER_CHANGE_STATUS))]
+CreateOrderActor = Annotated[Actor, Depends(requires(Scope.ORDER_CREATE))]
+ReadOrderActor = Annotated[Actor, Depends(requires(Scope.ORDER_READ))]
+ListOrdersActor = Annotated[Actor, Depends(requires(Scope.ORDER_LIST))]
+ManageWebhooksActor = Annotated[Actor, Depends(requires(Scope.WEBHOOK_MANAGE))]

@@ -1,0 +1,116 @@
+"""Turns errors into HTTP answers, in one table. Every error body is `{"error", "error_code"}`."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from orderflow.api.responses import OrjsonResponse
+from orderflow.domain.errors import (
+    BatchRefused,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    OrderflowError,
+    Unauthorized,
+)
+
+log = logging.getLogger("orderflow.api")
+
+STATUS_BY_ERROR: dict[type[OrderflowError], int] = {
+    InvalidInput: 400,
+    BatchRefused: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+}
+
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error_body(error: str, error_code: str, **extra: Any) -> dict[str, Any]:
+    """The JSON body of every error answer."""
+    return {"error": error, "error_code": error_code, **extra}
+
+
+_FIELD_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Pydantic names the branch of a union in `loc` ("none", "str-enum[...]"); they are not fields.
+_UNION_TAGS = {"none", "int", "str", "float", "bool", "datetime", "decimal", "list", "dict"}
+_NONE_BRANCH = "Input should be None"
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    """`("body", "ids", 3)` → `"ids.3"`, leaving out where it came from and union branches."""
+    if loc and loc[0] in ("body", "query", "path", "header"):
+        loc = loc[1:]
+    parts = [
+        str(p) for p in loc if isinstance(p, int) or (_FIELD_PART.match(p) and p not in _UNION_TAGS)
+    ]
+    return ".".join(parts) or "body"
+
+
+def _field_errors(exc: RequestValidationError) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for err in exc.errors():
+        message = str(err.get("msg", "invalid"))
+        field_errors = errors.setdefault(_field_name(tuple(err.get("loc", ()))), [])
+        if message not in field_errors:
+            field_errors.append(message)
+    for messages in errors.values():
+        if len(messages) > 1 and _NONE_BRANCH in messages:
+            messages.remove(_NONE_BRANCH)
+    return errors
+
+
+async def _on_orderflow_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OrderflowError)
+    status = next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 500)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    extra: dict[str, Any] = {}
+    if isinstance(exc, InvalidInput):
+        extra["errors"] = exc.errors
+    if isinstance(exc, BatchRefused):
+        extra["rejected"] = [
+            {"id": r.id, "error_code": r.error_code, "error": r.error} for r in exc.rejected
+        ]
+    message = {401: "Unauthorized", 403: "Forbidden"}.get(status, exc.message)
+    if status == 403:
+        extra["detail"] = exc.message
+    return OrjsonResponse(error_body(message, exc.code, **extra), status, headers=headers)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    message = "Invalid request: " + ", ".join(sorted(errors))
+    return OrjsonResponse(error_body(message, "validation_error", errors=errors), 400)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return OrjsonResponse(error_body(str(exc.detail), code), exc.status_code, headers=exc.headers)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error", exc_info=exc)
+    return OrjsonResponse(error_body("Internal Server Error", "internal_error"), 500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the one table of error → answer on `app`."""
+    app.add_exception_handler(OrderflowError, _on_orderflow_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)

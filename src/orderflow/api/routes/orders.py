@@ -1,0 +1,110 @@
+"""Order routes: create, read, and change the status of many orders at once."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from starlette.responses import Response
+
+from orderflow.api.deps import ChangeStatusActor, CreateOrderActor, ReadOrderActor, UowFactoryDep
+from orderflow.api.openapi import error_responses
+from orderflow.api.responses import OrjsonResponse
+from orderflow.api.schemas import (
+    MAX_ID,
+    ChangeStatusRequest,
+    ChangeStatusResponse,
+    OnError,
+    OrderCreateRequest,
+    OrderResponse,
+)
+from orderflow.api.views import change_status_body, order_body
+from orderflow.domain.lifecycle import PaymentDetails, Target
+from orderflow.services.change_status import ChangeOrderStatus, change_status
+from orderflow.services.orders import create_order, get_order
+from orderflow.services.unit_of_work import NewItem, NewOrder
+
+router = APIRouter(prefix="/v3/orders", tags=["orders"])
+
+OrderPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Order primary key ID")]
+
+
+def target_of(body: ChangeStatusRequest) -> Target:
+    """The lifecycle target a change-status request asks for."""
+    return Target(
+        status=body.status,
+        payment_status=body.payment_status,
+        details=PaymentDetails(
+            payment_method=body.payment_method,
+            financial_entity_id=body.financial_entity_id,
+            payment_account_holder=body.payment_account_holder,
+            payment_account_number=body.payment_account_number,
+            transfer_time=body.transfer_time,
+            transferproof_url=body.transferproof_url,
+            rtsproof_url=body.rtsproof_url,
+        ),
+        by=body.by,
+    )
+
+
+@router.post(
+    "/change-status",
+    response_model=ChangeStatusResponse,
+    summary="Change order status in bulk",
+    responses=error_responses(400, 401, 403),
+)
+async def change_order_status(
+    body: ChangeStatusRequest,
+    actor: ChangeStatusActor,
+    uow_factory: UowFactoryDep,
+    on_error: Annotated[
+        OnError, Query(description="fail: all-or-nothing (default); skip: apply the valid ones")
+    ] = OnError.FAIL,
+    dry_run: Annotated[bool, Query(description="Validate and report, change nothing")] = False,
+) -> Response:
+    """Change the status (and optionally payment status) of up to 10,000 orders at once."""
+    command = ChangeOrderStatus(
+        ids=body.ids,
+        target=target_of(body),
+        skip_refused=on_error is OnError.SKIP,
+        dry_run=dry_run,
+    )
+    result = await change_status(uow_factory, actor, command)
+    include_rejected = on_error is OnError.SKIP or dry_run
+    return OrjsonResponse(change_status_body(result, include_rejected=include_rejected))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=OrderResponse,
+    summary="Create an order",
+    responses=error_responses(400, 401, 403),
+)
+async def create(
+    body: OrderCreateRequest, actor: CreateOrderActor, uow_factory: UowFactoryDep
+) -> Response:
+    """Create an order: draft without a payment method, pending with one; payment unpaid."""
+    order = NewOrder(
+        customer_name=body.customer.name,
+        customer_phone=body.customer.phone,
+        customer_email=body.customer.email,
+        items=[NewItem(i.name, i.quantity, i.price) for i in body.items],
+        shipping_cost=body.shipping_cost,
+        payment_method=body.payment_method,
+    )
+    record = await create_order(uow_factory, actor, order)
+    return OrjsonResponse({"data": order_body(record)}, status_code=201)
+
+
+@router.get(
+    "/{id}",
+    response_model=OrderResponse,
+    summary="Get an order",
+    responses=error_responses(400, 401, 403, 404),
+)
+async def read(id: OrderPath, actor: ReadOrderActor, uow_factory: UowFactoryDep) -> Response:
+    """One order with every status field, timestamp, payment field and its status timelines."""
+    record = await get_order(uow_factory, actor, id)
+    body: dict[str, Any] = {"data": order_body(record)}
+    return OrjsonResponse(body)

@@ -1,0 +1,96 @@
+"""Results of the services rendered as the JSON bodies the API documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orderflow.services.change_status import ChangeStatusResult
+from orderflow.services.unit_of_work import HistoryEntry, OrderRecord
+
+STATUS_TIMES = (
+    "draft_time",
+    "pending_time",
+    "confirmed_time",
+    "in_process_time",
+    "ready_time",
+    "shipped_time",
+    "completed_time",
+    "canceled_time",
+    "rts_time",
+    "closed_time",
+)
+PAYMENT_TIMES = ("unpaid_time", "paid_time", "conflict_time", "settled_time")
+_COPIED = (
+    "id",
+    "order_id",
+    "status",
+    "payment_status",
+    "payment_method",
+    "financial_entity_id",
+    "payment_account_holder",
+    "payment_account_number",
+    "transfer_time",
+    "transferproof_url",
+    "rtsproof_url",
+    *STATUS_TIMES,
+    *PAYMENT_TIMES,
+    "created_at",
+)
+
+
+def change_status_body(result: ChangeStatusResult, *, include_rejected: bool) -> dict[str, Any]:
+    """`{"data": [...], "is_paginated": false}` (+ `rejected` in skip and dry-run modes)."""
+    body: dict[str, Any] = {
+        "data": [
+            {
+                "id": s.id,
+                "order_id": s.order_id,
+                "payment_status": s.payment_status.value,
+                "status": s.status.value,
+            }
+            for s in result.data
+        ],
+        "is_paginated": False,
+    }
+    if include_rejected:
+        body["rejected"] = [
+            {"id": r.id, "error_code": r.error_code, "error": r.error} for r in result.rejected
+        ]
+    return body
+
+
+def _timeline(history: list[HistoryEntry], *, payment: bool) -> list[dict[str, Any]]:
+    timeline = []
+    for h in history:
+        before, after = (
+            (h.from_payment_status, h.to_payment_status)
+            if payment
+            else (h.from_status, h.to_status)
+        )
+        if before != after:
+            timeline.append({"status": after, "by": h.by, "time": h.created_at})
+    return timeline
+
+
+def order_body(record: OrderRecord) -> dict[str, Any]:
+    """An order as `GET /v3/orders/{id}` shows it."""
+    c = record.columns
+    body = {name: c[name] for name in _COPIED}
+    body.update(
+        customer={
+            "name": c["customer_name"],
+            "phone": c["customer_phone"],
+            "email": c["customer_email"],
+        },
+        items=[
+            {"name": i["name"], "quantity": i["quantity"], "price": str(i["price"])}
+            for i in record.items
+        ],
+        subtotal=str(c["subtotal"]),
+        shipping_cost=str(c["shipping_cost"]),
+        total=str(c["total"]),
+        last_updated_at=c["updated_at"],
+        status_history=_timeline(record.history, payment=False),
+        payment_status_history=_timeline(record.history, payment=True),
+    )
+    return body

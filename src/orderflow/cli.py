@@ -1,0 +1,154 @@
+"""The `orderflow` command: serve, migrate, businesses, API keys, demo data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from orderflow.adapters.migrate import upgrade
+from orderflow.bootstrap import Container, build
+from orderflow.config import Settings
+from orderflow.domain.errors import OrderflowError
+from orderflow.services.access import ALL_SCOPES, create_api_key, create_business, revoke_api_key
+from orderflow.services.demo import seed_demo
+
+
+def _run(work: Callable[[Container], Awaitable[Any]]) -> Any:
+    async def main() -> Any:
+        container = build()
+        try:
+            return await work(container)
+        finally:
+            await container.close()
+
+    return asyncio.run(main())
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data) + "\n")
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    """Upgrade the database to the newest schema."""
+    _run(lambda c: upgrade(c.engine))
+    print("database is at the newest schema", file=sys.stderr)
+
+
+def cmd_business_create(args: argparse.Namespace) -> None:
+    issued = _run(lambda c: create_business(c.uow_factory, args.name))
+    _print_json({"business_id": issued.business_id, "api_key": issued.key})
+
+
+def cmd_apikey_create(args: argparse.Namespace) -> None:
+    scopes = frozenset(args.scope) if args.scope else None
+    issued = _run(lambda c: create_api_key(c.uow_factory, args.business, scopes))
+    _print_json({"business_id": issued.business_id, "api_key": issued.key, "prefix": issued.prefix})
+
+
+def cmd_apikey_revoke(args: argparse.Namespace) -> None:
+    _run(lambda c: revoke_api_key(c.uow_factory, args.prefix))
+    _print_json({"revoked": args.prefix})
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    async def work(c: Container) -> None:
+        await upgrade(c.engine)
+        info = await seed_demo(c.uow_factory, orders=args.orders)
+        verb = "created" if info.created else "already there"
+        print(f"demo business {info.business_id}: {verb}", file=sys.stderr)
+        _print_demo_help(c.settings, info.api_key, args.host, args.port)
+
+    _run(work)
+
+
+def _print_demo_help(settings: Settings, key: str, host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    print(
+        f"""
+orderflow demo is ready ({settings.database_url}).
+API key: {key}
+
+Try it:
+  curl -s {base}/v3/orders/1 -H 'Authorization: Bearer {key}'
+  curl -s -X POST {base}/v3/orders/change-status \\
+       -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
+       -d '{{"ids": [2, 3, 4], "status": "confirmed", "payment_status": "paid", "by": "demo"}}'
+API docs: {base}/docs
+""",
+        file=sys.stderr,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = Settings()
+    if settings.is_sqlite and args.workers > 1:
+        raise SystemExit(
+            "orderflow: several workers need PostgreSQL (SQLite has one writer per file); "
+            "set ORDERFLOW_DATABASE_URL=postgresql://... or use --workers 1"
+        )
+    uvicorn.run(
+        "orderflow.api.app:create_app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=not args.no_access_log,
+        proxy_headers=True,
+        timeout_graceful_shutdown=args.graceful_timeout,
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    p = argparse.ArgumentParser(prog="orderflow", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
+    serve.add_argument("--no-access-log", action="store_true")
+    serve.add_argument("--graceful-timeout", type=int, default=60, help="seconds to finish work")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
+
+    business = sub.add_parser("business", help="manage businesses").add_subparsers(
+        dest="action", required=True
+    )
+    bc = business.add_parser("create", help="create a business and its sk_ key")
+    bc.add_argument("--name", required=True)
+    bc.set_defaults(func=cmd_business_create)
+
+    apikey = sub.add_parser("apikey", help="manage API keys").add_subparsers(
+        dest="action", required=True
+    )
+    ac = apikey.add_parser("create", help="create a key (rk_ when scopes are given)")
+    ac.add_argument("--business", type=int, required=True)
+    ac.add_argument("--scope", action="append", choices=sorted(ALL_SCOPES))
+    ac.set_defaults(func=cmd_apikey_create)
+    ar = apikey.add_parser("revoke", help="revoke a key by its public prefix")
+    ar.add_argument("prefix")
+    ar.set_defaults(func=cmd_apikey_revoke)
+
+    demo = sub.add_parser("demo", help="migrate and create demo data (idempotent)")
+    demo.add_argument("--orders", type=int, default=200)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the `orderflow` command."""
+    args = parser().parse_args(argv)
+    try:
+        args.func(args)
+    except OrderflowError as exc:
+        raise SystemExit(f"orderflow: {exc.message}") from None

@@ -1,0 +1,43 @@
+"""All settings in one place, read from `ORDERFLOW_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """orderflow's configuration; every field is documented in the README's settings table."""
+
+    model_config = SettingsConfigDict(env_prefix="ORDERFLOW_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./orderflow.db",
+        description="sqlite:///path or postgresql://user:pass@host:port/db",
+    )
+    db_pool_size: int = Field(default=10, ge=1, description="Connections per server process.")
+    db_pool_timeout_s: float = Field(default=10.0, gt=0, description="Wait for a free connection.")
+    db_connect_timeout_s: float = Field(default=5.0, gt=0, description="Connect timeout.")
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout.")
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        """True when the database is the embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+    @cached_property
+    def async_database_url(self) -> str:
+        """The URL with the async driver SQLAlchemy uses for it (asyncpg or aiosqlite)."""
+        url = self.database_url
+        for prefix, driver in (
+            ("postgresql+asyncpg://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+            ("sqlite+aiosqlite://", "sqlite+aiosqlite://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(prefix):
+                return driver + url[len(prefix) :]
+        raise ValueError(f"unsupported ORDERFLOW_DATABASE_URL scheme: {url.split(':', 1)[0]}")

@@ -1,0 +1,55 @@
+"""Domain and service errors. They carry no HTTP codes: `api/errors.py` maps them in one table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class OrderflowError(Exception):
+    """Base class of every error orderflow raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(OrderflowError):
+    code = "not_found"
+
+
+class Unauthorized(OrderflowError):
+    code = "unauthorized"
+
+
+class Forbidden(OrderflowError):
+    code = "forbidden"
+
+
+class InvalidInput(OrderflowError):
+    """A request that is well-formed JSON but asks for something impossible (field → messages)."""
+
+    code = "validation_error"
+
+    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """One order of a batch that was not changed, and why."""
+
+    id: int
+    error_code: str
+    error: str
+
+
+class BatchRefused(OrderflowError):
+    """An all-or-nothing batch in which at least one order is unknown or refuses the change."""
+
+    def __init__(self, code: str, message: str, rejected: list[Rejection]) -> None:
+        super().__init__(message)
+        self.code = code
+        self.rejected = rejected

@@ -1,0 +1,176 @@
+"""The order lifecycle: statuses, the transition tables and what a change does to an order.
+
+Pure standard library. Takes plain data (an order's current state, a requested target) and returns
+plain data (a decision). Everything else calls this; nothing here knows about HTTP or SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class OrderStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    IN_PROCESS = "in_process"
+    READY = "ready"
+    SHIPPED = "shipped"
+    COMPLETED = "completed"
+    CANCELED = "canceled"
+    RTS = "rts"
+    CLOSED = "closed"
+
+
+class PaymentStatus(StrEnum):
+    UNPAID = "unpaid"
+    PAID = "paid"
+    CONFLICT = "conflict"
+    SETTLED = "settled"
+
+
+class PaymentMethod(StrEnum):
+    VA = "va"
+    QRIS = "qris"
+    CARD = "card"
+    INVOICE = "invoice"
+    ALFAMART = "alfamart"
+    INDOMARET = "indomaret"
+    OVO = "ovo"
+    DANA = "dana"
+    SHOPEEPAY = "shopeepay"
+    LINKAJA = "linkaja"
+    GOPAY = "gopay"
+    NO_PAYMENT = "no_payment"
+    BANK_TRANSFER = "bank_transfer"
+    MARKETPLACE = "marketplace"
+    COD = "cod"
+
+
+_S = OrderStatus
+STATUS_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
+    _S.DRAFT: frozenset({_S.PENDING, _S.CANCELED}),
+    _S.PENDING: frozenset({_S.CONFIRMED, _S.IN_PROCESS, _S.READY, _S.SHIPPED, _S.CANCELED}),
+    _S.CONFIRMED: frozenset({_S.PENDING, _S.IN_PROCESS, _S.READY, _S.SHIPPED, _S.CANCELED}),
+    _S.IN_PROCESS: frozenset({_S.PENDING, _S.CONFIRMED, _S.READY, _S.SHIPPED, _S.CANCELED}),
+    _S.READY: frozenset({_S.PENDING, _S.CONFIRMED, _S.IN_PROCESS, _S.SHIPPED, _S.CANCELED}),
+    _S.SHIPPED: frozenset(
+        {_S.PENDING, _S.CONFIRMED, _S.IN_PROCESS, _S.READY, _S.COMPLETED, _S.RTS, _S.CLOSED}
+    ),
+    _S.COMPLETED: frozenset({_S.SHIPPED}),
+    _S.RTS: frozenset({_S.SHIPPED}),
+    _S.CANCELED: frozenset(),
+    _S.CLOSED: frozenset(),
+}
+
+_P = PaymentStatus
+PAYMENT_TRANSITIONS: Mapping[PaymentStatus, frozenset[PaymentStatus]] = {
+    _P.UNPAID: frozenset({_P.PAID, _P.CONFLICT}),
+    _P.CONFLICT: frozenset({_P.PAID, _P.UNPAID}),
+    _P.PAID: frozenset({_P.SETTLED, _P.CONFLICT, _P.UNPAID}),
+    _P.SETTLED: frozenset(),
+}
+
+
+class RefusalCode(StrEnum):
+    """Why an order refuses a change (status and payment-status refusals share one code)."""
+
+    INVALID_TRANSITION = "invalid_transition"
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentDetails:
+    """Optional payment fields that travel with a change and are stored on each changed order."""
+
+    payment_method: PaymentMethod | None = None
+    financial_entity_id: int | None = None
+    payment_account_holder: str | None = None
+    payment_account_number: str | None = None
+    transfer_time: datetime | None = None
+    transferproof_url: str | None = None
+    rtsproof_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a caller asks an order to become."""
+
+    status: OrderStatus
+    payment_status: PaymentStatus | None = None
+    details: PaymentDetails = PaymentDetails()
+    by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    code: RefusalCode
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The outcome of asking one order in a given state to move to a target.
+
+    `entered_status` / `entered_payment_status` name the status whose `<status>_time` is stamped;
+    they are None when that part of the order does not move.
+    """
+
+    status: OrderStatus
+    payment_status: PaymentStatus
+    entered_status: OrderStatus | None = None
+    entered_payment_status: PaymentStatus | None = None
+    refusal: Refusal | None = None
+
+    @property
+    def changes(self) -> bool:
+        """True when the order moves (its status, its payment status or both)."""
+        return self.refusal is None and (
+            self.entered_status is not None or self.entered_payment_status is not None
+        )
+
+
+def can_change_status(current: OrderStatus, target: OrderStatus) -> bool:
+    """Whether an order may move from `current` to `target` (staying put is always allowed)."""
+    return current == target or target in STATUS_TRANSITIONS[current]
+
+
+def can_change_payment_status(current: PaymentStatus, target: PaymentStatus) -> bool:
+    """Whether a payment status may move from `current` to `target` (staying put is allowed)."""
+    return current == target or target in PAYMENT_TRANSITIONS[current]
+
+
+def decide(status: OrderStatus, payment_status: PaymentStatus, target: Target) -> Decision:
+    """Decide what happens to an order in (`status`, `payment_status`) asked to become `target`."""
+    if not can_change_status(status, target.status):
+        return Decision(
+            status,
+            payment_status,
+            refusal=Refusal(
+                RefusalCode.INVALID_TRANSITION,
+                f"{status.value} → {target.status.value} is not allowed",
+            ),
+        )
+    wanted_payment = target.payment_status or payment_status
+    if not can_change_payment_status(payment_status, wanted_payment):
+        return Decision(
+            status,
+            payment_status,
+            refusal=Refusal(
+                RefusalCode.INVALID_TRANSITION,
+                f"payment status {payment_status.value} → {wanted_payment.value} is not allowed",
+            ),
+        )
+    return Decision(
+        target.status,
+        wanted_payment,
+        entered_status=target.status if target.status != status else None,
+        entered_payment_status=wanted_payment if wanted_payment != payment_status else None,
+    )
+
+
+def initial_status(payment_method: PaymentMethod | None) -> OrderStatus:
+    """A new order is a draft until it has a payment method, then it is pending."""
+    return OrderStatus.DRAFT if payment_method is None else OrderStatus.PENDING

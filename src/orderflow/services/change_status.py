@@ -1,0 +1,135 @@
+"""Change the status of many orders at once: the centre of orderflow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from orderflow.domain.errors import BatchRefused, Rejection
+from orderflow.domain.lifecycle import (
+    Decision,
+    OrderStatus,
+    PaymentStatus,
+    Target,
+    decide,
+)
+from orderflow.services.order_events import change_events
+from orderflow.services.unit_of_work import Actor, AppliedChange, OrderSnapshot, UnitOfWorkFactory
+
+ORDER_NOT_FOUND = "order_not_found"
+INVALID_TRANSITION = "invalid_transition"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeOrderStatus:
+    """Move every order in `ids` to `target` (duplicates collapse to the first occurrence)."""
+
+    ids: Sequence[int]
+    target: Target
+    skip_refused: bool = False
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeOrderStatuses:
+    """Move each order to its own target (`rows` of id and target, first occurrence wins)."""
+
+    rows: Sequence[tuple[int, Target]]
+    skip_refused: bool = False
+    dry_run: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OrderState:
+    """An order of the batch as it is after the command (or would be, in a dry run)."""
+
+    id: int
+    order_id: str
+    status: OrderStatus
+    payment_status: PaymentStatus
+
+
+@dataclass(slots=True)
+class ChangeStatusResult:
+    data: list[OrderState] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    changed: int = 0
+
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+async def change_status(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    command: ChangeOrderStatus | ChangeOrderStatuses,
+    clock: Clock = utc_now,
+) -> ChangeStatusResult:
+    """Apply a batch all-or-nothing (or skipping refused orders), with history and outbox rows."""
+    if isinstance(command, ChangeOrderStatus):
+        wanted = dict.fromkeys(command.ids, command.target)
+    else:
+        wanted = {}
+        for id_, target in command.rows:
+            wanted.setdefault(id_, target)
+    async with uow_factory(actor.business_id, write=not command.dry_run) as uow:
+        snapshots = await uow.orders.lock_for_change(sorted(wanted), lock=not command.dry_run)
+        result, applied = _plan(wanted, snapshots)
+        if result.rejected and not command.skip_refused:
+            raise _refusal(result.rejected, len(wanted))
+        if applied and not command.dry_run:
+            now = clock()
+            await uow.orders.update_many(applied, now)
+            await uow.history.add_changes(applied, actor, now)
+            await uow.outbox.add_many(list(change_events(applied, now)))
+            await uow.commit()
+        result.changed = len(applied)
+    return result
+
+
+def _plan(
+    wanted: dict[int, Target], snapshots: dict[int, OrderSnapshot]
+) -> tuple[ChangeStatusResult, list[AppliedChange]]:
+    """Decide each distinct (status, payment status, target) once, not once per order."""
+    result = ChangeStatusResult()
+    applied: list[AppliedChange] = []
+    decisions: dict[tuple[OrderStatus, PaymentStatus, Target], Decision] = {}
+    for id_, target in wanted.items():
+        snap = snapshots.get(id_)
+        if snap is None:
+            result.rejected.append(Rejection(id_, ORDER_NOT_FOUND, f"order {id_} not found"))
+            continue
+        key = (snap.status, snap.payment_status, target)
+        decision = decisions.get(key)
+        if decision is None:
+            decision = decisions[key] = decide(snap.status, snap.payment_status, target)
+        if decision.refusal is not None:
+            result.rejected.append(
+                Rejection(id_, decision.refusal.code.value, decision.refusal.message)
+            )
+            continue
+        if decision.changes:
+            applied.append(AppliedChange(snap, decision, target))
+        result.data.append(OrderState(id_, snap.order_id, decision.status, decision.payment_status))
+    return result, applied
+
+
+def _refusal(rejected: list[Rejection], total: int) -> BatchRefused:
+    unknown = sum(1 for r in rejected if r.error_code == ORDER_NOT_FOUND)
+    if unknown:
+        return BatchRefused(
+            ORDER_NOT_FOUND,
+            f"{unknown} of {total} orders were not found; nothing was changed",
+            rejected,
+        )
+    return BatchRefused(
+        INVALID_TRANSITION,
+        f"{len(rejected)} of {total} orders cannot make this change; nothing was changed",
+        rejected,
+    )

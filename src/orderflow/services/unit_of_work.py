@@ -1,0 +1,208 @@
+"""Ports: what the services need from storage. `adapters/` implements them with SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from orderflow.domain.lifecycle import (
+    Decision,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    Target,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting, for history and scoping: the business, its API key and the request."""
+
+    business_id: int
+    api_key_id: int | None = None
+    api_key_prefix: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(slots=True)
+class OrderSnapshot:
+    """An order as the change path sees it, read while its row is locked."""
+
+    id: int
+    order_id: str
+    status: OrderStatus
+    payment_status: PaymentStatus
+    version: int
+    row: dict[str, Any]  # every column, for the event payload
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedChange:
+    """One order that moves: its state before, the decision, and what was asked."""
+
+    before: OrderSnapshot
+    decision: Decision
+    target: Target
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEvent:
+    event_id: str
+    event_type: str
+    order_id: int | None
+    sequence: int | None
+    payload: bytes
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    name: str
+    quantity: int
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    """A validated order to create."""
+
+    customer_name: str
+    customer_phone: str | None
+    customer_email: str | None
+    items: Sequence[NewItem]
+    shipping_cost: Decimal
+    payment_method: PaymentMethod | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One applied change of an order, as the history shows it."""
+
+    from_status: str | None
+    to_status: str
+    from_payment_status: str | None
+    to_payment_status: str
+    by: str | None
+    api_key_prefix: str | None
+    request_id: str | None
+    created_at: datetime
+    payment: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """A whole order for reading: its columns, items and history."""
+
+    columns: dict[str, Any]
+    items: list[dict[str, Any]]
+    history: list[HistoryEntry]
+
+
+class OrderRepository(Protocol):
+    """Orders of one business; an order of another business does not exist here."""
+
+    async def lock_for_change(
+        self, ids: Sequence[int], *, lock: bool = True
+    ) -> dict[int, OrderSnapshot]: ...
+
+    async def update_many(self, changes: Sequence[AppliedChange], now: datetime) -> None: ...
+
+    async def add(
+        self, order: NewOrder, order_id: str, status: OrderStatus, now: datetime
+    ) -> int | None: ...
+
+    async def get(self, id: int) -> OrderRecord | None: ...
+
+
+class HistoryRepository(Protocol):
+    async def add_changes(
+        self, changes: Sequence[AppliedChange], actor: Actor, now: datetime
+    ) -> None: ...
+
+    async def add_creation(
+        self,
+        order_id: int,
+        status: OrderStatus,
+        payment_status: PaymentStatus,
+        actor: Actor,
+        now: datetime,
+    ) -> None: ...
+
+
+class Outbox(Protocol):
+    async def add_many(self, events: Sequence[OutboxEvent]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessRecord:
+    id: int
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    id: int
+    business_id: int
+    prefix: str
+    key_hash: str
+    scopes: frozenset[str]
+    revoked: bool
+
+
+class TenantRepository(Protocol):
+    """Businesses and their API keys (read before any business is known)."""
+
+    async def add_business(self, name: str, now: datetime) -> int: ...
+
+    async def get_business(self, business_id: int) -> BusinessRecord | None: ...
+
+    async def find_business_by_name(self, name: str) -> BusinessRecord | None: ...
+
+    async def add_api_key(
+        self, business_id: int, prefix: str, key_hash: str, scopes: frozenset[str], now: datetime
+    ) -> int: ...
+
+    async def find_api_key(self, prefix: str) -> ApiKeyRecord | None: ...
+
+    async def revoke_api_key(self, prefix: str, now: datetime) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction for one command; `commit()` is the only way anything is kept.
+
+    `orders`, `history` and `outbox` are scoped to the unit's business; `tenants` is not.
+    """
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def history(self) -> HistoryRepository: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def tenants(self) -> TenantRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Opens a unit of work for one business (or none, for tenant administration)."""
+
+    def __call__(self, business_id: int | None = None, *, write: bool = True) -> UnitOfWork: ...

@@ -1,0 +1,91 @@
+"""Builders for tests: businesses with keys, and orders in any state (no mocks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import insert
+
+from orderflow.adapters.tables import order_status_history, orders
+from orderflow.bootstrap import Container
+from orderflow.services.access import create_api_key, create_business
+from orderflow.services.unit_of_work import Actor
+
+
+@dataclass(frozen=True)
+class Tenant:
+    business_id: int
+    key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(business_id=self.business_id, request_id="test")
+
+
+async def make_tenant(container: Container, name: str = "Toko Test") -> Tenant:
+    issued = await create_business(container.uow_factory, name)
+    return Tenant(issued.business_id, issued.key)
+
+
+async def make_key(container: Container, tenant: Tenant, *scopes: str) -> str:
+    issued = await create_api_key(container.uow_factory, tenant.business_id, frozenset(scopes))
+    return issued.key
+
+
+_counter = iter(range(1, 10**9))
+
+
+async def make_orders(
+    container: Container,
+    tenant: Tenant,
+    n: int = 1,
+    *,
+    status: str = "pending",
+    payment_status: str = "unpaid",
+    payment_method: str | None = "bank_transfer",
+) -> list[int]:
+    """Insert `n` orders directly in the given state (each with its creation history row)."""
+    now = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    rows = [
+        {
+            "business_id": tenant.business_id,
+            "order_id": f"261120{next(_counter):06d}",
+            "status": status,
+            "payment_status": payment_status,
+            "payment_method": payment_method,
+            "customer_name": "Siti",
+            "customer_phone": "+6281234567890",
+            "customer_email": "siti@example.com",
+            "subtotal": 150000,
+            "shipping_cost": 12000,
+            "total": 162000,
+            "version": 1,
+            f"{status}_time": now,
+            f"{payment_status}_time": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for _ in range(n)
+    ]
+    async with container.engine.begin() as conn:
+        result = await conn.execute(insert(orders).returning(orders.c.id), rows)
+        ids = sorted(r[0] for r in result)
+        await conn.execute(
+            insert(order_status_history),
+            [
+                {
+                    "business_id": tenant.business_id,
+                    "order_id": id_,
+                    "to_status": status,
+                    "to_payment_status": payment_status,
+                    "created_at": now,
+                }
+                for id_ in ids
+            ],
+        )
+    return ids

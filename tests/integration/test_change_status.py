@@ -1,0 +1,227 @@
+"""The change-status service on a real database: what it writes, and what it never writes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from sqlalchemy import func, select
+
+from orderflow.adapters.tables import order_status_history, orders, outbox
+from orderflow.bootstrap import Container
+from orderflow.domain.errors import BatchRefused
+from orderflow.domain.lifecycle import (
+    OrderStatus,
+    PaymentDetails,
+    PaymentMethod,
+    PaymentStatus,
+    Target,
+)
+from orderflow.services.change_status import ChangeOrderStatus, ChangeOrderStatuses, change_status
+from tests.builders import make_orders, make_tenant
+
+NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+LATER = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
+
+
+async def _count(container: Container, table: object) -> int:
+    async with container.engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(table))).scalar_one())  # type: ignore[arg-type]
+
+
+async def _order(container: Container, id_: int) -> dict[str, object]:
+    async with container.engine.connect() as conn:
+        row = (await conn.execute(select(orders).where(orders.c.id == id_))).mappings().one()
+        return dict(row)
+
+
+async def test_applied_change_updates_stamps_and_writes_history_and_outbox(
+    container: Container,
+) -> None:
+    # given two pending unpaid orders
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 2)
+    details = PaymentDetails(
+        payment_method=PaymentMethod.BANK_TRANSFER,
+        financial_entity_id=14,
+        payment_account_holder="Siti Aminah",
+        payment_account_number="1234567890",
+        transfer_time=datetime(2026, 11, 27, 7, 15, tzinfo=UTC),
+        transferproof_url="https://cdn.example.com/proof.jpg",
+    )
+    target = Target(OrderStatus.CONFIRMED, PaymentStatus.PAID, details, by="admin@toko")
+    # when they are confirmed and paid
+    result = await change_status(
+        container.uow_factory, tenant.actor, ChangeOrderStatus(ids, target), clock=lambda: NOW
+    )
+    # then both changed, with stamps, payment fields, history and events
+    assert result.changed == 2 and not result.rejected
+    for id_ in ids:
+        order = await _order(container, id_)
+        assert order["status"] == "confirmed" and order["payment_status"] == "paid"
+        assert order["confirmed_time"] == NOW and order["paid_time"] == NOW
+        assert order["pending_time"] == datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+        assert order["payment_account_holder"] == "Siti Aminah"
+        assert order["financial_entity_id"] == 14
+        assert order["transfer_time"] == details.transfer_time
+        assert order["updated_at"] == NOW and order["version"] == 3
+    async with container.engine.connect() as conn:
+        history = (
+            (
+                await conn.execute(
+                    select(order_status_history)
+                    .where(order_status_history.c.from_status.is_not(None))
+                    .order_by(order_status_history.c.id)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        events = (await conn.execute(select(outbox).order_by(outbox.c.id))).mappings().all()
+    assert [(h["order_id"], h["from_status"], h["to_status"]) for h in history] == [
+        (ids[0], "pending", "confirmed"),
+        (ids[1], "pending", "confirmed"),
+    ]
+    assert all(h["by"] == "admin@toko" and h["request_id"] == "test" for h in history)
+    assert all(h["to_payment_status"] == "paid" for h in history)
+    assert all(h["transferproof_url"] == details.transferproof_url for h in history)
+    assert [(e["order_id"], e["event_type"], e["sequence"]) for e in events] == [
+        (ids[0], "order.status_changed", 2),
+        (ids[0], "order.payment_status_changed", 3),
+        (ids[1], "order.status_changed", 2),
+        (ids[1], "order.payment_status_changed", 3),
+    ]
+    status_event = orjson.loads(events[0]["payload"])
+    assert status_event["status"] == "confirmed"
+    assert status_event["previous_status"] == "pending"
+    assert status_event["confirmed_time"] == "2026-11-27T08:00:00Z"
+    assert status_event["last_updated_at"] == "2026-11-27T08:00:00Z"
+    payment_event = orjson.loads(events[1]["payload"])
+    assert payment_event["payment_status"] == "paid"
+    assert payment_event["payment_method"] == "bank_transfer"
+    assert payment_event["transferproof_url"] == details.transferproof_url
+
+
+async def test_reentering_a_status_overwrites_its_stamp_and_others_are_kept(
+    container: Container,
+) -> None:
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 1, status="shipped")
+    uow = container.uow_factory
+    await change_status(
+        uow, tenant.actor, ChangeOrderStatus(ids, Target(OrderStatus.RTS)), clock=lambda: NOW
+    )
+    await change_status(
+        uow, tenant.actor, ChangeOrderStatus(ids, Target(OrderStatus.SHIPPED)), clock=lambda: LATER
+    )
+    order = await _order(container, ids[0])
+    assert order["status"] == "shipped"
+    assert order["shipped_time"] == LATER  # re-entered: overwritten
+    assert order["rts_time"] == NOW  # left behind: kept
+
+
+async def test_same_status_is_a_no_op_without_history(container: Container) -> None:
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 3, status="confirmed")
+    history_before = await _count(container, order_status_history)
+    result = await change_status(
+        container.uow_factory, tenant.actor, ChangeOrderStatus(ids, Target(OrderStatus.CONFIRMED))
+    )
+    assert result.changed == 0 and [s.status for s in result.data] == ["confirmed"] * 3
+    assert await _count(container, order_status_history) == history_before
+    assert await _count(container, outbox) == 0
+
+
+@pytest.mark.parametrize("unknown", [True, False])
+async def test_all_or_nothing_changes_nothing_when_one_order_fails(
+    container: Container, unknown: bool
+) -> None:
+    tenant = await make_tenant(container)
+    good = await make_orders(container, tenant, 3)
+    bad = [10**9] if unknown else await make_orders(container, tenant, 1, status="canceled")
+    with pytest.raises(BatchRefused) as refused:
+        await change_status(
+            container.uow_factory,
+            tenant.actor,
+            ChangeOrderStatus([*good, *bad], Target(OrderStatus.CONFIRMED)),
+        )
+    assert refused.value.code == ("order_not_found" if unknown else "invalid_transition")
+    assert [r.id for r in refused.value.rejected] == bad
+    for id_ in good:
+        assert (await _order(container, id_))["status"] == "pending"
+    assert await _count(container, outbox) == 0
+
+
+async def test_skip_applies_the_valid_ones(container: Container) -> None:
+    tenant = await make_tenant(container)
+    good = await make_orders(container, tenant, 2)
+    closed = await make_orders(container, tenant, 1, status="closed")
+    result = await change_status(
+        container.uow_factory,
+        tenant.actor,
+        ChangeOrderStatus([closed[0], *good], Target(OrderStatus.CANCELED), skip_refused=True),
+    )
+    assert [s.id for s in result.data] == good and result.changed == 2
+    assert [(r.id, r.error_code) for r in result.rejected] == [(closed[0], "invalid_transition")]
+    assert (await _order(container, closed[0]))["status"] == "closed"
+
+
+async def test_dry_run_reports_and_writes_nothing(container: Container) -> None:
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 2)
+    history_before = await _count(container, order_status_history)
+    result = await change_status(
+        container.uow_factory,
+        tenant.actor,
+        ChangeOrderStatus(
+            [*ids, 10**9], Target(OrderStatus.SHIPPED), skip_refused=True, dry_run=True
+        ),
+    )
+    assert [s.status for s in result.data] == ["shipped", "shipped"] and result.changed == 2
+    assert [r.id for r in result.rejected] == [10**9]
+    assert [(await _order(container, i))["status"] for i in ids] == ["pending", "pending"]
+    assert await _count(container, order_status_history) == history_before
+    assert await _count(container, outbox) == 0
+
+
+async def test_rows_with_their_own_targets_and_duplicates_keep_the_first(
+    container: Container,
+) -> None:
+    tenant = await make_tenant(container)
+    a, b = await make_orders(container, tenant, 2)
+    result = await change_status(
+        container.uow_factory,
+        tenant.actor,
+        ChangeOrderStatuses(
+            [
+                (b, Target(OrderStatus.SHIPPED)),
+                (a, Target(OrderStatus.CANCELED)),
+                (b, Target(OrderStatus.CANCELED)),
+            ]
+        ),
+    )
+    assert [(s.id, s.status) for s in result.data] == [(b, "shipped"), (a, "canceled")]
+
+
+async def test_other_business_orders_look_missing_and_stay_untouched(
+    container: Container,
+) -> None:
+    seller_a = await make_tenant(container, "A")
+    seller_b = await make_tenant(container, "B")
+    theirs = await make_orders(container, seller_b, 1)
+    ours = await make_orders(container, seller_a, 1)
+    with pytest.raises(BatchRefused) as refused:
+        await change_status(
+            container.uow_factory,
+            seller_a.actor,
+            ChangeOrderStatus([*ours, *theirs], Target(OrderStatus.CANCELED)),
+        )
+    assert refused.value.rejected[0].error == f"order {theirs[0]} not found"
+    result = await change_status(
+        container.uow_factory,
+        seller_a.actor,
+        ChangeOrderStatus([*ours, *theirs], Target(OrderStatus.CANCELED), skip_refused=True),
+    )
+    assert [s.id for s in result.data] == ours
+    assert (await _order(container, theirs[0]))["status"] == "pending"

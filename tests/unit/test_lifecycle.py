@@ -1,0 +1,126 @@
+"""The lifecycle over its whole matrix: every status pair and every payment-status pair."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+
+from orderflow.domain.lifecycle import (
+    OrderStatus,
+    PaymentDetails,
+    PaymentMethod,
+    PaymentStatus,
+    RefusalCode,
+    Target,
+    can_change_payment_status,
+    can_change_status,
+    decide,
+    initial_status,
+)
+
+S, P = OrderStatus, PaymentStatus
+# The table of the issue, written out again on purpose: the test must not read the code's table.
+ALLOWED = {
+    "draft": {"pending", "canceled"},
+    "pending": {"confirmed", "in_process", "ready", "shipped", "canceled"},
+    "confirmed": {"pending", "in_process", "ready", "shipped", "canceled"},
+    "in_process": {"pending", "confirmed", "ready", "shipped", "canceled"},
+    "ready": {"pending", "confirmed", "in_process", "shipped", "canceled"},
+    "shipped": {"pending", "confirmed", "in_process", "ready", "completed", "rts", "closed"},
+    "completed": {"shipped"},
+    "rts": {"shipped"},
+    "canceled": set(),
+    "closed": set(),
+}
+PAYMENT_ALLOWED = {
+    "unpaid": {"paid", "conflict"},
+    "conflict": {"paid", "unpaid"},
+    "paid": {"settled", "conflict", "unpaid"},
+    "settled": set(),
+}
+
+
+def test_the_contract_enums_are_exactly_the_documented_values() -> None:
+    assert [s.value for s in S] == [
+        "draft", "pending", "confirmed", "in_process", "ready",
+        "shipped", "completed", "canceled", "rts", "closed",
+    ]  # fmt: skip
+    assert [p.value for p in P] == ["unpaid", "paid", "conflict", "settled"]
+    assert len(PaymentMethod) == 15
+    assert {"va", "qris", "bank_transfer", "cod", "no_payment", "marketplace"} <= {
+        m.value for m in PaymentMethod
+    }
+
+
+@pytest.mark.parametrize(("current", "target"), list(itertools.product(S, S)))
+def test_status_transition_matrix(current: OrderStatus, target: OrderStatus) -> None:
+    # given an order with payment untouched, when it is asked to move to `target`
+    decision = decide(current, P.UNPAID, Target(target))
+    # then it moves exactly when the table allows it, stays put when already there
+    if current == target:
+        assert decision.refusal is None and not decision.changes
+        assert decision.status == current
+    elif target.value in ALLOWED[current.value]:
+        assert decision.refusal is None and decision.changes
+        assert decision.status == target and decision.entered_status == target
+        assert decision.entered_payment_status is None
+    else:
+        assert decision.refusal is not None
+        assert decision.refusal.code is RefusalCode.INVALID_TRANSITION
+        assert decision.refusal.message == f"{current.value} → {target.value} is not allowed"
+        assert decision.status == current and not decision.changes
+    assert can_change_status(current, target) == (
+        current == target or target.value in ALLOWED[current.value]
+    )
+
+
+@pytest.mark.parametrize(("current", "target"), list(itertools.product(P, P)))
+def test_payment_transition_matrix(current: PaymentStatus, target: PaymentStatus) -> None:
+    # given a pending order, when only its payment status is asked to change
+    decision = decide(S.PENDING, current, Target(S.PENDING, target))
+    if current == target:
+        assert decision.refusal is None and not decision.changes
+    elif target.value in PAYMENT_ALLOWED[current.value]:
+        assert decision.refusal is None and decision.changes
+        assert decision.payment_status == target and decision.entered_payment_status == target
+        assert decision.entered_status is None
+    else:
+        assert decision.refusal is not None
+        assert "payment status" in decision.refusal.message
+        assert decision.payment_status == current
+    assert can_change_payment_status(current, target) == (
+        current == target or target.value in PAYMENT_ALLOWED[current.value]
+    )
+
+
+def test_status_and_payment_move_together() -> None:
+    decision = decide(S.PENDING, P.UNPAID, Target(S.CONFIRMED, P.PAID))
+    assert decision.changes
+    assert (decision.entered_status, decision.entered_payment_status) == (S.CONFIRMED, P.PAID)
+
+
+def test_a_refused_payment_refuses_the_whole_order_even_if_the_status_may_move() -> None:
+    decision = decide(S.PENDING, P.SETTLED, Target(S.CONFIRMED, P.UNPAID))
+    assert decision.refusal is not None
+    assert decision.status == S.PENDING and decision.payment_status == P.SETTLED
+
+
+def test_no_payment_status_in_the_target_keeps_the_current_one() -> None:
+    decision = decide(S.PENDING, P.PAID, Target(S.CONFIRMED))
+    assert decision.payment_status == P.PAID and decision.entered_payment_status is None
+
+
+def test_payment_details_do_not_change_the_decision() -> None:
+    details = PaymentDetails(
+        payment_method=PaymentMethod.BANK_TRANSFER,
+        transfer_time=datetime(2026, 11, 27, tzinfo=UTC),
+        transferproof_url="https://example.com/proof.jpg",
+    )
+    assert decide(S.PENDING, P.UNPAID, Target(S.PENDING, P.UNPAID, details)).changes is False
+
+
+def test_new_orders_start_as_draft_without_a_payment_method_else_pending() -> None:
+    assert initial_status(None) is S.DRAFT
+    assert initial_status(PaymentMethod.COD) is S.PENDING
