@@ -14,11 +14,27 @@ from typing import Any
 
 import orjson
 
+from orderflow.domain.lifecycle import PaymentDetails
+
 
 @dataclass(frozen=True, slots=True)
 class BulkColumn:
     name: str
     pg_type: str  # the PostgreSQL element type of the array, e.g. "bigint", "text"
+
+
+def payment_values(details: PaymentDetails) -> tuple[Any, ...]:
+    """The payment fields of a change, in `PAYMENT_FIELDS` order, ready to bind."""
+    method = details.payment_method
+    return (
+        method.value if method is not None else None,
+        details.financial_entity_id,
+        details.payment_account_holder,
+        details.payment_account_number,
+        details.transfer_time,
+        details.transferproof_url,
+        details.rtsproof_url,
+    )
 
 
 def sqlite_datetime(value: datetime) -> str:
@@ -33,18 +49,15 @@ def _sqlite_default(value: Any) -> Any:
 
 
 def values_source(
-    dialect: str, columns: Sequence[BulkColumn], data: Sequence[Sequence[Any]]
+    dialect: str, columns: Sequence[BulkColumn], rows: Sequence[Sequence[Any]]
 ) -> tuple[str, dict[str, Any]]:
-    """A FROM item `v(<columns>)` over `data` (one sequence per column), and its parameters."""
+    """A FROM item `v(<columns>)` over `rows` (at least one), and its parameters."""
     names = ", ".join(c.name for c in columns)
     if dialect == "postgresql":
         arrays = ", ".join(f"CAST(:bulk_{c.name} AS {c.pg_type}[])" for c in columns)
-        params = {f"bulk_{c.name}": list(col) for c, col in zip(columns, data, strict=True)}
+        by_column = zip(*rows, strict=True)
+        params = {f"bulk_{c.name}": list(col) for c, col in zip(columns, by_column, strict=True)}
         return f"unnest({arrays}) AS v({names})", params
     fields = ", ".join(f"json_extract(value, '$[{i}]') AS {c.name}" for i, c in enumerate(columns))
-    rows = orjson.dumps(
-        list(zip(*data, strict=True)),
-        default=_sqlite_default,
-        option=orjson.OPT_PASSTHROUGH_DATETIME,
-    )
-    return f"(SELECT {fields} FROM json_each(:bulk_rows)) AS v", {"bulk_rows": rows.decode()}
+    document = orjson.dumps(rows, default=_sqlite_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    return f"(SELECT {fields} FROM json_each(:bulk_rows)) AS v", {"bulk_rows": document.decode()}

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from orderflow.adapters.bulk import BulkColumn, values_source
+from orderflow.adapters.bulk import BulkColumn, payment_values, values_source
 from orderflow.adapters.tables import api_keys, order_status_history
-from orderflow.domain.lifecycle import OrderStatus, PaymentStatus
+from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentStatus
 from orderflow.services.unit_of_work import Actor, AppliedChange, HistoryEntry
-
-_PAYMENT_FIELDS = (
-    "payment_method",
-    "financial_entity_id",
-    "payment_account_holder",
-    "payment_account_number",
-    "transfer_time",
-    "transferproof_url",
-    "rtsproof_url",
-)
 
 _HISTORY_COLUMNS = (
     BulkColumn("order_id", "bigint"),
@@ -54,31 +43,19 @@ class SqlHistoryRepository:
         self, changes: Sequence[AppliedChange], actor: Actor, now: datetime
     ) -> None:
         """One history row per applied change, in one INSERT statement."""
-        columns: list[list[Any]] = [[] for _ in _HISTORY_COLUMNS]
-        for change in changes:
-            before, d, target = change.before, change.decision, change.target
-            details = target.details
-            for col, value in zip(
-                columns,
-                (
-                    before.id,
-                    before.status.value,
-                    d.status.value,
-                    before.payment_status.value,
-                    d.payment_status.value,
-                    target.by,
-                    details.payment_method.value if details.payment_method else None,
-                    details.financial_entity_id,
-                    details.payment_account_holder,
-                    details.payment_account_number,
-                    details.transfer_time,
-                    details.transferproof_url,
-                    details.rtsproof_url,
-                ),
-                strict=True,
-            ):
-                col.append(value)
-        source, params = values_source(self._conn.dialect.name, _HISTORY_COLUMNS, columns)
+        rows = [
+            (
+                c.before.id,
+                c.before.status.value,
+                c.decision.status.value,
+                c.before.payment_status.value,
+                c.decision.payment_status.value,
+                c.target.by,
+                *payment_values(c.target.details),
+            )
+            for c in changes
+        ]
+        source, params = values_source(self._conn.dialect.name, _HISTORY_COLUMNS, rows)
         stmt = text(
             f"INSERT INTO order_status_history ({_NAMES}, business_id, api_key_id, request_id, "
             f"created_at) SELECT {_VALUES}, :business_id, :api_key_id, :request_id, :now "
@@ -140,7 +117,7 @@ async def history_entries(
             api_key_prefix=r["prefix"],
             request_id=r["request_id"],
             created_at=r["created_at"],
-            payment={f: r[f] for f in _PAYMENT_FIELDS if r[f] is not None},
+            payment={f: r[f] for f in PAYMENT_FIELDS if r[f] is not None},
         )
         for r in rows.mappings()
     ]

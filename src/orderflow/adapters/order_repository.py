@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import BigInteger
 
-from orderflow.adapters.bulk import BulkColumn, values_source
+from orderflow.adapters.bulk import BulkColumn, payment_values, values_source
 from orderflow.adapters.history_repository import history_entries
 from orderflow.adapters.tables import (
     PAYMENT_TIME_COLUMNS,
@@ -24,22 +24,12 @@ from orderflow.adapters.tables import (
     order_items,
     orders,
 )
-from orderflow.domain.lifecycle import OrderStatus, PaymentStatus
+from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentStatus
 from orderflow.services.unit_of_work import (
     AppliedChange,
     NewOrder,
     OrderRecord,
     OrderSnapshot,
-)
-
-PAYMENT_FIELDS = (
-    "payment_method",
-    "financial_entity_id",
-    "payment_account_holder",
-    "payment_account_number",
-    "transfer_time",
-    "transferproof_url",
-    "rtsproof_url",
 )
 
 _UPDATE_COLUMNS = (
@@ -81,6 +71,19 @@ def _update_sql(source: str) -> str:
     return (
         f"UPDATE orders SET\n  {sets}\nFROM {source}\n"
         "WHERE orders.id = v.id AND orders.business_id = :business_id"
+    )
+
+
+def _update_row(change: AppliedChange) -> tuple[Any, ...]:
+    d = change.decision
+    return (
+        change.before.id,
+        d.status.value,
+        d.payment_status.value,
+        (d.entered_status is not None) + (d.entered_payment_status is not None),
+        d.entered_status.value if d.entered_status else None,
+        d.entered_payment_status.value if d.entered_payment_status else None,
+        *payment_values(change.target.details),
     )
 
 
@@ -127,31 +130,8 @@ class SqlOrderRepository:
 
     async def update_many(self, changes: Sequence[AppliedChange], now: datetime) -> None:
         """Apply every change in one UPDATE statement."""
-        columns: list[list[Any]] = [[] for _ in _UPDATE_COLUMNS]
-        for change in changes:
-            d, details = change.decision, change.target.details
-            events = (d.entered_status is not None) + (d.entered_payment_status is not None)
-            for col, value in zip(
-                columns,
-                (
-                    change.before.id,
-                    d.status.value,
-                    d.payment_status.value,
-                    events,
-                    d.entered_status.value if d.entered_status else None,
-                    d.entered_payment_status.value if d.entered_payment_status else None,
-                    details.payment_method.value if details.payment_method else None,
-                    details.financial_entity_id,
-                    details.payment_account_holder,
-                    details.payment_account_number,
-                    details.transfer_time,
-                    details.transferproof_url,
-                    details.rtsproof_url,
-                ),
-                strict=True,
-            ):
-                col.append(value)
-        source, params = values_source(self._dialect, _UPDATE_COLUMNS, columns)
+        rows = [_update_row(change) for change in changes]
+        source, params = values_source(self._dialect, _UPDATE_COLUMNS, rows)
         stmt = text(_update_sql(source)).bindparams(
             bindparam("now", type_=orders.c.updated_at.type)
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -34,14 +33,10 @@ class SqlOutbox:
         """Append `events` (in order: their ids grow in the order given)."""
         if not events:
             return
-        data: list[list[Any]] = [
-            [e.event_id for e in events],
-            [e.event_type for e in events],
-            [e.order_id for e in events],
-            [e.sequence for e in events],
-            [e.payload.decode() for e in events],
+        rows = [
+            (e.event_id, e.event_type, e.order_id, e.sequence, e.payload.decode()) for e in events
         ]
-        source, params = values_source(self._conn.dialect.name, _COLUMNS, data)
+        source, params = values_source(self._conn.dialect.name, _COLUMNS, rows)
         stmt = text(
             f"INSERT INTO outbox ({_NAMES}, business_id, created_at) "
             f"SELECT {_VALUES}, :business_id, :now FROM {source}"

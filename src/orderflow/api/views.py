@@ -4,36 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from orderflow.domain.lifecycle import PAYMENT_FIELDS, PAYMENT_TIME_FIELDS, STATUS_TIME_FIELDS
 from orderflow.services.change_status import ChangeStatusResult
 from orderflow.services.unit_of_work import HistoryEntry, OrderRecord
 
-STATUS_TIMES = (
-    "draft_time",
-    "pending_time",
-    "confirmed_time",
-    "in_process_time",
-    "ready_time",
-    "shipped_time",
-    "completed_time",
-    "canceled_time",
-    "rts_time",
-    "closed_time",
-)
-PAYMENT_TIMES = ("unpaid_time", "paid_time", "conflict_time", "settled_time")
 _COPIED = (
     "id",
     "order_id",
     "status",
     "payment_status",
-    "payment_method",
-    "financial_entity_id",
-    "payment_account_holder",
-    "payment_account_number",
-    "transfer_time",
-    "transferproof_url",
-    "rtsproof_url",
-    *STATUS_TIMES,
-    *PAYMENT_TIMES,
+    *PAYMENT_FIELDS,
+    *STATUS_TIME_FIELDS,
+    *PAYMENT_TIME_FIELDS,
     "created_at",
 )
 

@@ -7,7 +7,7 @@ plain data (a decision). Everything else calls this; nothing here knows about HT
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
 
@@ -92,6 +92,11 @@ class PaymentDetails:
     transfer_time: datetime | None = None
     transferproof_url: str | None = None
     rtsproof_url: str | None = None
+
+
+PAYMENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(PaymentDetails))
+STATUS_TIME_FIELDS: tuple[str, ...] = tuple(f"{s.value}_time" for s in OrderStatus)
+PAYMENT_TIME_FIELDS: tuple[str, ...] = tuple(f"{p.value}_time" for p in PaymentStatus)
 
 
 @dataclass(frozen=True, slots=True)

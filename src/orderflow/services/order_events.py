@@ -10,20 +10,12 @@ from typing import Any
 import orjson
 
 from orderflow.domain.events import EventType
-from orderflow.domain.lifecycle import OrderStatus, PaymentStatus
-from orderflow.services.unit_of_work import AppliedChange, OutboxEvent
-
-STATUS_TIMES = tuple(f"{s.value}_time" for s in OrderStatus)
-PAYMENT_TIMES = tuple(f"{p.value}_time" for p in PaymentStatus)
-PAYMENT_FIELDS = (
-    "payment_method",
-    "financial_entity_id",
-    "payment_account_holder",
-    "payment_account_number",
-    "transfer_time",
-    "transferproof_url",
-    "rtsproof_url",
+from orderflow.domain.lifecycle import (
+    PAYMENT_FIELDS,
+    PAYMENT_TIME_FIELDS,
+    STATUS_TIME_FIELDS,
 )
+from orderflow.services.unit_of_work import AppliedChange, OutboxEvent
 
 
 def new_event_id() -> str:
@@ -66,7 +58,7 @@ def change_events(changes: list[AppliedChange], now: datetime) -> Iterator[Outbo
                 **common,
                 "status": d.status.value,
                 "previous_status": before.status.value,
-                **{name: row[name] for name in STATUS_TIMES},
+                **{name: row[name] for name in STATUS_TIME_FIELDS},
                 "sequence": sequence,
             }
             yield OutboxEvent(
@@ -84,7 +76,7 @@ def change_events(changes: list[AppliedChange], now: datetime) -> Iterator[Outbo
                 "payment_status": d.payment_status.value,
                 "previous_payment_status": before.payment_status.value,
                 **{name: row[name] for name in PAYMENT_FIELDS},
-                **{name: row[name] for name in PAYMENT_TIMES},
+                **{name: row[name] for name in PAYMENT_TIME_FIELDS},
                 "sequence": sequence,
             }
             yield OutboxEvent(
