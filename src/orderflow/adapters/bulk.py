@@ -23,6 +23,18 @@ class BulkColumn:
     pg_type: str  # the PostgreSQL element type of the array, e.g. "bigint", "text"
 
 
+# The payment fields of a change as bulk columns, in `PAYMENT_FIELDS` order (see payment_values).
+PAYMENT_COLUMNS = (
+    BulkColumn("payment_method", "text"),
+    BulkColumn("financial_entity_id", "bigint"),
+    BulkColumn("payment_account_holder", "text"),
+    BulkColumn("payment_account_number", "text"),
+    BulkColumn("transfer_time", "timestamptz"),
+    BulkColumn("transferproof_url", "text"),
+    BulkColumn("rtsproof_url", "text"),
+)
+
+
 def payment_values(details: PaymentDetails) -> tuple[Any, ...]:
     """The payment fields of a change, in `PAYMENT_FIELDS` order, ready to bind."""
     method = details.payment_method

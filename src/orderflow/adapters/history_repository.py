@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from orderflow.adapters.bulk import BulkColumn, payment_values, values_source
+from orderflow.adapters.bulk import PAYMENT_COLUMNS, BulkColumn, payment_values, values_source
 from orderflow.adapters.tables import api_keys, order_status_history
 from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentStatus
 from orderflow.services.unit_of_work import Actor, AppliedChange, HistoryEntry
@@ -20,13 +20,7 @@ _HISTORY_COLUMNS = (
     BulkColumn("from_payment_status", "text"),
     BulkColumn("to_payment_status", "text"),
     BulkColumn("by", "text"),
-    BulkColumn("payment_method", "text"),
-    BulkColumn("financial_entity_id", "bigint"),
-    BulkColumn("payment_account_holder", "text"),
-    BulkColumn("payment_account_number", "text"),
-    BulkColumn("transfer_time", "timestamptz"),
-    BulkColumn("transferproof_url", "text"),
-    BulkColumn("rtsproof_url", "text"),
+    *PAYMENT_COLUMNS,
 )
 _NAMES = ", ".join(f'"{c.name}"' for c in _HISTORY_COLUMNS)
 _VALUES = ", ".join(f'v."{c.name}"' if c.name == "by" else f"v.{c.name}" for c in _HISTORY_COLUMNS)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import BigInteger
 
-from orderflow.adapters.bulk import BulkColumn, payment_values, values_source
+from orderflow.adapters.bulk import PAYMENT_COLUMNS, BulkColumn, payment_values, values_source
 from orderflow.adapters.history_repository import history_entries
 from orderflow.adapters.tables import (
     PAYMENT_TIME_COLUMNS,
@@ -39,13 +39,7 @@ _UPDATE_COLUMNS = (
     BulkColumn("events", "integer"),
     BulkColumn("entered_status", "text"),
     BulkColumn("entered_payment", "text"),
-    BulkColumn("payment_method", "text"),
-    BulkColumn("financial_entity_id", "bigint"),
-    BulkColumn("payment_account_holder", "text"),
-    BulkColumn("payment_account_number", "text"),
-    BulkColumn("transfer_time", "timestamptz"),
-    BulkColumn("transferproof_url", "text"),
-    BulkColumn("rtsproof_url", "text"),
+    *PAYMENT_COLUMNS,
 )
 
 
