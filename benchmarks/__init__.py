@@ -1,0 +1,1 @@
+"""orderflow's change-status benchmark: the real server over HTTP against the raw-SQL floor."""

@@ -1,0 +1,242 @@
+"""`python -m benchmarks [--quick]`: change-status over real HTTP against the raw-SQL floor.
+
+For each database (PostgreSQL, SQLite): seed a business, start `orderflow serve`, then
+1. bulk: one request of N ids (fresh orders each run), interleaved with the floor doing the same
+   batch directly with the driver;
+2. small: 10-id requests from 32 concurrent clients for a fixed time, and the floor's same
+   transactions from 32 concurrent connections.
+Prints a table and writes results/latest.json (results/quick.json with --quick). Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+import time
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import orjson
+import uvloop
+
+from benchmarks import databases, report
+from benchmarks.databases import BenchDatabase
+from benchmarks.floor import Floor, PostgresFloor, SqliteFloor
+from benchmarks.http_load import CHANGE_STATUS, HttpConnection, change_body, closed_loop
+from benchmarks.server import RssProbe, Server
+from benchmarks.workload import BULK, SMALL, IdPool, Row, events_for, rows_for, seeded_state
+
+SIZES = (1, 100, 1_000, 10_000)
+CLIENTS = 32
+BATCH = 10
+IDS_PER_CLIENT = 200  # each small-request client cycles over its own 20 batches
+
+
+@dataclass(frozen=True)
+class Plan:
+    orders: int
+    reps: dict[int, int]
+    small_seconds: float
+    warmup_seconds: float
+
+
+FULL = Plan(200_000, {1: 30, 100: 15, 1_000: 7, 10_000: 5}, 20.0, 3.0)
+QUICK = Plan(100_000, {1: 10, 100: 5, 1_000: 3, 10_000: 3}, 6.0, 1.5)
+
+
+class States(dict[int, tuple[str, str]]):
+    """Each order's (status, payment status) as the benchmark has left it."""
+
+    def __missing__(self, id_: int) -> tuple[str, str]:
+        return seeded_state(id_)
+
+
+async def open_floor(db: BenchDatabase) -> Floor:
+    if db.kind == "postgresql":
+        return await PostgresFloor.open(db.url, db.business_id)
+    return await SqliteFloor.open(db.sqlite_path, db.business_id)
+
+
+async def request_change(
+    conn: HttpConnection, db: BenchDatabase, ids: list[int], body: bytes
+) -> str | None:
+    status, answer = await conn.post(CHANGE_STATUS, body, db.api_key)
+    if status != 200:
+        return f"HTTP {status}: {answer[:300]!r}"
+    if len(orjson.loads(answer)["data"]) != len(ids):
+        return f"answer has the wrong number of orders: {answer[:300]!r}"
+    return None
+
+
+async def bulk(db: BenchDatabase, plan: Plan, pool: IdPool, server: Server) -> dict[str, Any]:
+    """One request of N ids, interleaved with the floor's same batch, `plan.reps[N]` times."""
+    states, floor = States(), await open_floor(db)
+    conn = await HttpConnection.open(server.port)
+    probe = RssProbe(server.pids())
+    results: dict[str, Any] = {}
+    rng = random.Random(6)
+
+    async def both(n: int) -> tuple[float, float, float]:
+        rows = rows_for(pool.take(n), states, BULK)
+        floor_s = await floor.change(rows, list(events_for(rows)), BULK)
+        ids = pool.take(n)
+        rng.shuffle(ids)  # a manifest comes in any order; orderflow sorts for locking
+        body = change_body(ids, BULK.status, BULK.payment_status, BULK.payment)
+        probe.start()
+        start = time.perf_counter()
+        problem = await request_change(conn, db, ids, body)
+        elapsed = time.perf_counter() - start
+        if problem is not None:
+            raise RuntimeError(f"bulk {n}: {problem}")
+        return elapsed, floor_s, probe.growth_mb()
+
+    try:
+        for n in SIZES[:-1]:  # warm up: prepared statements, caches, code paths
+            await both(n)
+        for n in SIZES:
+            runs = [await both(n) for _ in range(plan.reps[n])]
+            results[str(n)] = report.bulk_entry(
+                [r[0] for r in runs], [r[1] for r in runs], n, [r[2] for r in runs]
+            )
+            print(f"  {db.kind} bulk {n}: {results[str(n)]}", file=sys.stderr)
+    finally:
+        await conn.close()
+        await floor.close()
+    return results
+
+
+def _batches(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + BATCH] for i in range(0, len(ids), BATCH)]
+
+
+class SmallClients:
+    """32 clients, each cycling over its own batches, switching target on every pass."""
+
+    def __init__(self, pool: IdPool) -> None:
+        self.batches = [_batches(pool.take(IDS_PER_CLIENT)) for _ in range(CLIENTS)]
+        self.done = [0] * CLIENTS
+
+    def next(self, client: int) -> tuple[list[int], int]:
+        step = self.done[client]
+        self.done[client] += 1
+        batches = self.batches[client]
+        return batches[step % len(batches)], (step // len(batches)) % 2
+
+
+async def small_floor(db: BenchDatabase, plan: Plan, pool: IdPool) -> float:
+    """The floor's transactions/s: the same 10-order transactions from 32 connections."""
+    clients, states = SmallClients(pool), States()
+    floors = [await open_floor(db) for _ in range(CLIENTS)]
+    # SQLite has one writer: queue writers in-process, as orderflow does, not in busy_timeout.
+    write_lock = asyncio.Lock() if db.kind == "sqlite" else None
+
+    async def one(client: int) -> str | None:
+        ids, which = clients.next(client)
+        rows: list[Row] = rows_for(ids, states, SMALL[which])
+        events = list(events_for(rows))
+        if write_lock is None:
+            await floors[client].change(rows, events, SMALL[which])
+        else:
+            async with write_lock:
+                await floors[client].change(rows, events, SMALL[which])
+        return None
+
+    try:
+        await closed_loop(CLIENTS, plan.warmup_seconds, one)
+        result = await closed_loop(CLIENTS, plan.small_seconds, one)
+    finally:
+        for f in floors:
+            await f.close()
+    if result.errors:
+        raise RuntimeError(f"the floor failed: {result.first_error}")
+    return len(result.latencies) / result.elapsed
+
+
+async def small(db: BenchDatabase, plan: Plan, pool: IdPool, server: Server) -> dict[str, Any]:
+    """10-id requests from 32 keep-alive clients for `plan.small_seconds`."""
+    floor_tps = await small_floor(db, plan, pool)
+    clients = SmallClients(pool)
+    conns = [await HttpConnection.open(server.port) for _ in range(CLIENTS)]
+
+    async def one(client: int) -> str | None:
+        ids, which = clients.next(client)
+        target = SMALL[which]
+        body = change_body(ids, target.status, target.payment_status, target.payment)
+        return await request_change(conns[client], db, ids, body)
+
+    try:
+        await closed_loop(CLIENTS, plan.warmup_seconds, one)
+        result = await closed_loop(CLIENTS, plan.small_seconds, one)
+    finally:
+        for c in conns:
+            await c.close()
+    if result.first_error:
+        print(f"  {db.kind} small: first error: {result.first_error}", file=sys.stderr)
+    entry = report.small_entry(result.latencies, result.errors, result.elapsed, floor_tps)
+    print(f"  {db.kind} small: {entry}", file=sys.stderr)
+    return entry
+
+
+async def postgres_version(db: BenchDatabase) -> str:
+    conn = await asyncpg.connect(db.url)
+    try:
+        return str(await conn.fetchval("SHOW server_version"))
+    finally:
+        await conn.close()
+
+
+async def run(kinds: list[str], plan: Plan) -> dict[str, Any]:
+    workers = {"postgresql": os.cpu_count() or 1, "sqlite": 1}
+    results: dict[str, Any] = {}
+    extra: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "mode": "quick" if plan is QUICK else "full",
+        "orders_seeded": plan.orders,
+        "server_workers": {k: workers[k] for k in kinds},
+        "load_generator": "one asyncio (uvloop) process, raw HTTP/1.1 keep-alive connections",
+        "load_before": report.load_average(),
+    }
+    sources: dict[str, Callable[[int], AbstractAsyncContextManager[BenchDatabase]]] = {
+        "postgresql": databases.postgres,
+        "sqlite": databases.sqlite,
+    }
+    for kind in kinds:
+        print(f"{kind}: seeding {plan.orders:,} orders", file=sys.stderr)
+        async with sources[kind](plan.orders) as db:
+            if kind == "postgresql":
+                extra["postgresql"] = await postgres_version(db)
+            pool = IdPool(db.first_id, db.last_id)
+            server = Server(db.url, workers[kind])
+            try:
+                results[kind] = {
+                    "bulk": await bulk(db, plan, pool, server),
+                    "small": await small(db, plan, pool, server),
+                }
+            finally:
+                server.stop()
+    extra["load_after"] = report.load_average()
+    return {"machine": report.machine(**extra), **results}
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("--quick", action="store_true", help="fewer orders, runs and seconds")
+    args.add_argument("--only", choices=["postgresql", "sqlite"], help="one database only")
+    options = args.parse_args()
+    plan = QUICK if options.quick else FULL
+    kinds = [options.only] if options.only else ["postgresql", "sqlite"]
+    results = uvloop.run(run(kinds, plan))
+    print(report.table(results))
+    path = report.write(results, "quick.json" if options.quick else "latest.json")
+    print(f"\nwritten to {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
