@@ -48,9 +48,13 @@ async def make_orders(
     status: str = "pending",
     payment_status: str = "unpaid",
     payment_method: str | None = "bank_transfer",
+    created_at: datetime | None = None,
+    customer_name: str = "Siti",
+    customer_phone: str | None = "+6281234567890",
+    customer_email: str | None = "siti@example.com",
 ) -> list[int]:
     """Insert `n` orders directly in the given state (each with its creation history row)."""
-    now = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    now = created_at or datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
     rows = [
         {
             "business_id": tenant.business_id,
@@ -58,9 +62,9 @@ async def make_orders(
             "status": status,
             "payment_status": payment_status,
             "payment_method": payment_method,
-            "customer_name": "Siti",
-            "customer_phone": "+6281234567890",
-            "customer_email": "siti@example.com",
+            "customer_name": customer_name,
+            "customer_phone": customer_phone,
+            "customer_email": customer_email,
             "subtotal": 150000,
             "shipping_cost": 12000,
             "total": 162000,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "orderflow-dev-secret-key-not-for-production"
 
 
 class Settings(BaseSettings):
@@ -21,6 +23,10 @@ class Settings(BaseSettings):
     db_pool_timeout_s: float = Field(default=10.0, gt=0, description="Wait for a free connection.")
     db_connect_timeout_s: float = Field(default=5.0, gt=0, description="Connect timeout.")
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout.")
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEV_SECRET_KEY),
+        description="Signs pagination cursors (HMAC-SHA256); set a long random value.",
+    )
 
     @cached_property
     def is_sqlite(self) -> bool:

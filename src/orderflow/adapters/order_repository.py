@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -14,8 +14,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.types import BigInteger
+from sqlalchemy.types import BigInteger, Text
 
+from orderflow.adapters import order_listing
 from orderflow.adapters.bulk import PAYMENT_COLUMNS, BulkColumn, payment_values, values_source
 from orderflow.adapters.history_repository import history_entries
 from orderflow.adapters.tables import (
@@ -27,7 +28,10 @@ from orderflow.adapters.tables import (
 from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentStatus
 from orderflow.services.unit_of_work import (
     AppliedChange,
+    HistoryEntry,
+    Keyset,
     NewOrder,
+    OrderFilter,
     OrderRecord,
     OrderSnapshot,
 )
@@ -201,3 +205,45 @@ class SqlOrderRepository:
         ).mappings()
         history = await history_entries(self._conn, self._business_id, id)
         return OrderRecord(columns=dict(row), items=[dict(i) for i in items], history=history)
+
+    async def _exists(self, id: int) -> bool:
+        stmt = select(orders.c.id).where(
+            orders.c.business_id == self._business_id, orders.c.id == id
+        )
+        return (await self._conn.execute(stmt)).first() is not None
+
+    async def history(self, id: int) -> list[HistoryEntry] | None:
+        """The order's history, oldest first, or None if this business has no such order."""
+        if not await self._exists(id):
+            return None
+        return await history_entries(self._conn, self._business_id, id)
+
+    async def list_page(
+        self, where: OrderFilter, after: Keyset | None, *, older: bool, limit: int
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` matching orders past `after` (see `order_listing.list_page`)."""
+        return await order_listing.list_page(
+            self._conn, self._business_id, where, after, older=older, limit=limit
+        )
+
+    def stream(self, where: OrderFilter) -> AsyncIterator[dict[str, Any]]:
+        """Every matching order, newest first, in batches."""
+        return order_listing.stream(self._conn, self._business_id, where)
+
+    async def ids_by_number(self, numbers: Sequence[str]) -> dict[str, int]:
+        """The ids of the orders with these business-facing numbers (unknown ones are absent)."""
+        if self._dialect == "postgresql":
+            match = (
+                orders.c.order_id == bindparam("numbers", list(numbers), type_=ARRAY(Text)).any_()
+            )
+        else:
+            json_numbers = select(text("value")).select_from(text("json_each(:numbers)"))
+            match = orders.c.order_id.in_(
+                json_numbers.params(numbers=orjson.dumps(list(numbers)).decode()).scalar_subquery()
+            )
+        result = await self._conn.execute(
+            select(orders.c.order_id, orders.c.id).where(
+                orders.c.business_id == self._business_id, match
+            )
+        )
+        return {number: id_ for number, id_ in result.tuples()}

@@ -13,7 +13,7 @@ from orderflow.api.errors import install_error_handlers
 from orderflow.api.middleware import RequestIdMiddleware
 from orderflow.api.openapi import install_openapi
 from orderflow.api.responses import OrjsonResponse
-from orderflow.api.routes import health, me, orders
+from orderflow.api.routes import health, me, order_queries, orders
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
 
@@ -48,7 +48,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(RequestIdMiddleware)
-    for module in (orders, me, health):
+    # order_queries first: its fixed paths (/v3/orders/export) must win over /v3/orders/{id}.
+    for module in (order_queries, orders, me, health):
         app.include_router(module.router)
     return app
 

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from orderflow.domain.errors import Unauthorized
 from orderflow.services.access import Principal, Scope, authenticate
+from orderflow.services.cursors import CursorCodec
 from orderflow.services.unit_of_work import Actor, UnitOfWorkFactory
 
 bearer = HTTPBearer(
@@ -64,3 +65,11 @@ CreateOrderActor = Annotated[Actor, Depends(requires(Scope.ORDER_CREATE))]
 ReadOrderActor = Annotated[Actor, Depends(requires(Scope.ORDER_READ))]
 ListOrdersActor = Annotated[Actor, Depends(requires(Scope.ORDER_LIST))]
 ManageWebhooksActor = Annotated[Actor, Depends(requires(Scope.WEBHOOK_MANAGE))]
+
+
+def get_cursor_codec(request: Request) -> CursorCodec:
+    """Signs and checks pagination cursors with the configured secret key."""
+    return CursorCodec(request.app.state.container.settings.secret_key.get_secret_value())
+
+
+CursorCodecDep = Annotated[CursorCodec, Depends(get_cursor_codec)]

@@ -54,9 +54,8 @@ def _timeline(history: list[HistoryEntry], *, payment: bool) -> list[dict[str, A
     return timeline
 
 
-def order_body(record: OrderRecord) -> dict[str, Any]:
-    """An order as `GET /v3/orders/{id}` shows it."""
-    c = record.columns
+def order_summary(c: dict[str, Any]) -> dict[str, Any]:
+    """An order's columns as the API shows them (without items and timelines)."""
     body = {name: c[name] for name in _COPIED}
     body.update(
         customer={
@@ -64,15 +63,44 @@ def order_body(record: OrderRecord) -> dict[str, Any]:
             "phone": c["customer_phone"],
             "email": c["customer_email"],
         },
-        items=[
-            {"name": i["name"], "quantity": i["quantity"], "price": str(i["price"])}
-            for i in record.items
-        ],
         subtotal=str(c["subtotal"]),
         shipping_cost=str(c["shipping_cost"]),
         total=str(c["total"]),
         last_updated_at=c["updated_at"],
+    )
+    return body
+
+
+def order_body(record: OrderRecord) -> dict[str, Any]:
+    """An order as `GET /v3/orders/{id}` shows it."""
+    body = order_summary(record.columns)
+    body.update(
+        items=[
+            {"name": i["name"], "quantity": i["quantity"], "price": str(i["price"])}
+            for i in record.items
+        ],
         status_history=_timeline(record.history, payment=False),
         payment_status_history=_timeline(record.history, payment=True),
     )
     return body
+
+
+def history_body(entries: list[HistoryEntry]) -> dict[str, Any]:
+    """`GET /v3/orders/{id}/status-history`: every applied change, oldest first."""
+    return {
+        "data": [
+            {
+                "from_status": h.from_status,
+                "to_status": h.to_status,
+                "from_payment_status": h.from_payment_status,
+                "to_payment_status": h.to_payment_status,
+                "by": h.by,
+                "api_key_prefix": h.api_key_prefix,
+                "request_id": h.request_id,
+                "time": h.created_at,
+                **{f: h.payment.get(f) for f in PAYMENT_FIELDS},
+            }
+            for h in entries
+        ],
+        "is_paginated": False,
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -94,6 +94,26 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderFilter:
+    """Which orders of a business a list or export shows (every given part must match)."""
+
+    statuses: frozenset[OrderStatus] = frozenset()
+    payment_status: PaymentStatus | None = None
+    payment_method: PaymentMethod | None = None
+    created_since: datetime | None = None  # inclusive
+    created_until: datetime | None = None  # exclusive
+    search: str | None = None  # order number, customer name, phone or email; partial, any case
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset:
+    """A position in the newest-first order of orders: (created_at, id), both descending."""
+
+    created_at: datetime
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
 class OrderRecord:
     """A whole order for reading: its columns, items and history."""
 
@@ -116,6 +136,20 @@ class OrderRepository(Protocol):
     ) -> int | None: ...
 
     async def get(self, id: int) -> OrderRecord | None: ...
+
+    async def history(self, id: int) -> list[HistoryEntry] | None: ...
+
+    async def list_page(
+        self, where: OrderFilter, after: Keyset | None, *, older: bool, limit: int
+    ) -> list[dict[str, Any]]:
+        """Up to `limit` orders past `after` (older: newest first; newer: oldest first)."""
+        ...
+
+    def stream(self, where: OrderFilter) -> AsyncIterator[dict[str, Any]]:
+        """Every matching order, newest first, fetched in batches (never all in memory)."""
+        ...
+
+    async def ids_by_number(self, numbers: Sequence[str]) -> dict[str, int]: ...
 
 
 class HistoryRepository(Protocol):

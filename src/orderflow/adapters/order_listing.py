@@ -1,0 +1,100 @@
+"""Filtered, keyset-paginated reads of one business's orders (list and streamed export).
+
+Orders are ordered by `(created_at, id)` descending: `created_at` never changes, so a position in
+that order stays valid while orders are inserted or change status. Migration 0003 adds the
+indexes these queries use (see the README's "Finding orders" section for the plans).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from sqlalchemy import Select, bindparam, literal_column, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import BigInteger
+
+from orderflow.adapters.tables import orders
+from orderflow.services.unit_of_work import Keyset, OrderFilter
+
+# What `search` looks in. The text must stay identical to the trigram index expression of
+# migration 0003, or PostgreSQL will not use that index.
+SEARCH_DOCUMENT = (
+    "order_id || ' ' || customer_name || ' ' || coalesce(customer_phone, '') || ' ' || "
+    "coalesce(customer_email, '')"
+)
+EXPORT_BATCH = 1000
+
+
+def _like_pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _matching(business_id: int, where: OrderFilter) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [orders.c.business_id == business_id]
+    if where.statuses:
+        clauses.append(orders.c.status.in_(sorted(s.value for s in where.statuses)))
+    if where.payment_status is not None:
+        clauses.append(orders.c.payment_status == where.payment_status.value)
+    if where.payment_method is not None:
+        clauses.append(orders.c.payment_method == where.payment_method.value)
+    if where.created_since is not None:
+        clauses.append(orders.c.created_at >= where.created_since)
+    if where.created_until is not None:
+        clauses.append(orders.c.created_at < where.created_until)
+    if where.search:
+        # ILIKE on PostgreSQL (trigram index); lower() LIKE lower() on SQLite.
+        clauses.append(
+            literal_column(f"({SEARCH_DOCUMENT})").ilike(_like_pattern(where.search), escape="\\")
+        )
+    return clauses
+
+
+def _newest_first(business_id: int, where: OrderFilter) -> Select[Any]:
+    return (
+        select(orders)
+        .where(*_matching(business_id, where))
+        .order_by(orders.c.created_at.desc(), orders.c.id.desc())
+    )
+
+
+async def list_page(
+    conn: AsyncConnection,
+    business_id: int,
+    where: OrderFilter,
+    after: Keyset | None,
+    *,
+    older: bool,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Up to `limit` matching orders past `after`: older ones newest first, else newer ones
+    oldest first."""
+    stmt = select(orders).where(*_matching(business_id, where)).limit(limit)
+    if after is not None:
+        position = tuple_(orders.c.created_at, orders.c.id)
+        keyset = tuple_(
+            bindparam("after_created_at", after.created_at, type_=orders.c.created_at.type),
+            bindparam("after_id", after.id, type_=BigInteger()),
+        )
+        stmt = stmt.where(position < keyset if older else position > keyset)
+    if older:
+        stmt = stmt.order_by(orders.c.created_at.desc(), orders.c.id.desc())
+    else:
+        stmt = stmt.order_by(orders.c.created_at.asc(), orders.c.id.asc())
+    result = await conn.execute(stmt)
+    return [dict(row) for row in result.mappings()]
+
+
+async def stream(
+    conn: AsyncConnection, business_id: int, where: OrderFilter
+) -> AsyncIterator[dict[str, Any]]:
+    """Every matching order, newest first, through a server-side cursor in batches."""
+    stmt = _newest_first(business_id, where).execution_options(yield_per=EXPORT_BATCH)
+    result = await conn.stream(stmt)
+    try:
+        async for row in result.mappings():
+            yield dict(row)
+    finally:
+        await result.close()

@@ -1,0 +1,118 @@
+"""Response schemas of finding orders: the list, the status history and the CSV upload."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
+
+from orderflow.api.schemas import CustomerRead, OrderChangeStatus
+from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
+
+
+class OrderListItem(BaseModel):
+    """An order as the list shows it: every status, timestamp and payment field (no items)."""
+
+    id: int = Field(description="Order primary key ID")
+    order_id: str = Field(description="Business-facing order number")
+    status: OrderStatus
+    payment_status: PaymentStatus
+    payment_method: PaymentMethod | None
+    customer: CustomerRead
+    subtotal: str
+    shipping_cost: str
+    total: str
+    financial_entity_id: int | None
+    payment_account_holder: str | None
+    payment_account_number: str | None
+    transfer_time: datetime | None
+    transferproof_url: str | None
+    rtsproof_url: str | None
+    draft_time: datetime | None
+    pending_time: datetime | None
+    confirmed_time: datetime | None
+    in_process_time: datetime | None
+    ready_time: datetime | None
+    shipped_time: datetime | None
+    completed_time: datetime | None
+    canceled_time: datetime | None
+    rts_time: datetime | None
+    closed_time: datetime | None
+    unpaid_time: datetime | None
+    paid_time: datetime | None
+    conflict_time: datetime | None
+    settled_time: datetime | None
+    created_at: datetime
+    last_updated_at: datetime
+
+
+class OrderListResponse(BaseModel):
+    """Paginated list payload for v3: pass a cursor back as the query parameter of its name."""
+
+    data: list[OrderListItem] = Field(description="Newest first")
+    is_paginated: Literal[True] = True
+    next_cursor: str | None = Field(
+        description="Older orders: pass as ?next_cursor=…; null on the last page"
+    )
+    previous_cursor: str | None = Field(
+        description="Newer orders: pass as ?previous_cursor=…; null on the first page"
+    )
+
+
+class StatusHistoryEntry(BaseModel):
+    """One applied change of an order (the first entry is its creation, from null)."""
+
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    from_payment_status: PaymentStatus | None
+    to_payment_status: PaymentStatus
+    by: str | None = Field(description="Who the caller said made the change")
+    api_key_prefix: str | None = Field(description="Public prefix of the API key that made it")
+    request_id: str | None = Field(description="X-Request-ID of the request that made it")
+    time: datetime
+    payment_method: PaymentMethod | None
+    financial_entity_id: int | None
+    payment_account_holder: str | None
+    payment_account_number: str | None
+    transfer_time: datetime | None
+    transferproof_url: str | None
+    rtsproof_url: str | None
+
+
+class StatusHistoryResponse(BaseModel):
+    data: list[StatusHistoryEntry] = Field(description="Oldest first")
+    is_paginated: Literal[False] = False
+
+
+class RejectedRow(BaseModel):
+    """A CSV row that was (or would be) left unchanged, and why."""
+
+    row: int = Field(description="Row number as a spreadsheet shows it (the header is row 1)")
+    column: str | None = Field(description="The column at fault, when one is")
+    id: int | None = Field(description="Order primary key ID, when known")
+    order_id: str | None = Field(description="Business-facing order number, when known")
+    error_code: str = Field(
+        description="validation_error, duplicate_order, order_not_found or invalid_transition"
+    )
+    error: str
+
+
+class UploadChangeStatusResponse(BaseModel):
+    """What the upload changed (or would change, in a dry run)."""
+
+    data: list[OrderChangeStatus] = Field(description="One item per applied or unchanged row")
+    is_paginated: Literal[False] = False
+    rejected: list[RejectedRow] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Rows left unchanged and why; present with on_error=skip or dry_run=true",
+    )
+
+
+class UploadErrorResponse(BaseModel):
+    error: str
+    error_code: str
+    rejected: list[RejectedRow] | SkipJsonSchema[None] = Field(
+        default=None, description="The rows that stopped an all-or-nothing upload"
+    )
