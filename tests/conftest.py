@@ -161,3 +161,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             bold=True,
         )
         terminalreporter.write_line(bar, red=True, bold=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgresql_only` do not run with the SQLite parameter of `database`."""
+    sqlite_only_copies = [
+        item
+        for item in items
+        if item.get_closest_marker("postgresql_only") is not None
+        and getattr(item, "callspec", None) is not None
+        and item.callspec.params.get("database") == "sqlite"  # type: ignore[attr-defined]
+    ]
+    if sqlite_only_copies:
+        config.hook.pytest_deselected(items=sqlite_only_copies)
+        items[:] = [item for item in items if item not in sqlite_only_copies]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -28,4 +29,7 @@ def build(settings: Settings | None = None) -> Container:
     """Wire orderflow for `settings` (read from the environment when not given)."""
     settings = settings or Settings()
     engine = create_engine(settings)
-    return Container(settings=settings, engine=engine, uow_factory=SqlUnitOfWorkFactory(engine))
+    uow_factory = SqlUnitOfWorkFactory(
+        engine, idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours)
+    )
+    return Container(settings=settings, engine=engine, uow_factory=uow_factory)

@@ -27,6 +27,15 @@ class Settings(BaseSettings):
         default=SecretStr(DEV_SECRET_KEY),
         description="Signs pagination cursors (HMAC-SHA256); set a long random value.",
     )
+    rate_limit_per_10s: int = Field(
+        default=100, ge=0, description="Requests per API key per 10 seconds (0: no limit)."
+    )
+    rate_limit_per_hour: int = Field(
+        default=10_000, ge=0, description="Requests per API key per hour (0: no limit)."
+    )
+    idempotency_ttl_hours: float = Field(
+        default=24.0, gt=0, description="How long an idempotency key and its answer are kept."
+    )
 
     @cached_property
     def is_sqlite(self) -> bool:

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
+from datetime import timedelta
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from orderflow.adapters.db import SQLITE_BEGIN_OPTION
+from orderflow.adapters.db_errors import storage_error
 from orderflow.adapters.history_repository import SqlHistoryRepository
+from orderflow.adapters.idempotency_store import SqlIdempotencyStore
 from orderflow.adapters.order_repository import SqlOrderRepository
 from orderflow.adapters.outbox import SqlOutbox
 from orderflow.adapters.tenant_repository import SqlTenantRepository
+from orderflow.services.unit_of_work import IdempotencyKeyInUse
+
+DEFAULT_IDEMPOTENCY_TTL = timedelta(hours=24)
+_KEY_IN_USE = "a request with this Idempotency-Key is still being processed"
+
+
+def advisory_lock_id(business_id: int, key: str) -> int:
+    """A signed 64-bit number for (business, key), for PostgreSQL's advisory locks."""
+    digest = hashlib.blake2b(f"{business_id}:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 class _NoBusiness:
@@ -29,6 +45,7 @@ class SqlUnitOfWork:
     history: SqlHistoryRepository
     outbox: SqlOutbox
     tenants: SqlTenantRepository
+    idempotency: SqlIdempotencyStore
 
     def __init__(
         self,
@@ -37,6 +54,9 @@ class SqlUnitOfWork:
         *,
         write: bool,
         write_lock: asyncio.Lock | None,
+        idempotency_key: str | None = None,
+        claimed_keys: set[tuple[int, str]] | None = None,
+        idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
     ) -> None:
         self._engine = engine
         self._business_id = business_id
@@ -44,18 +64,27 @@ class SqlUnitOfWork:
         self._write_lock = write_lock
         self._conn: AsyncConnection | None = None
         self._holds_lock = False
+        self._claim = (
+            None
+            if idempotency_key is None or business_id is None
+            else (business_id, idempotency_key)
+        )
+        self._claimed_keys = claimed_keys
+        self._holds_claim = False
+        self._ttl = idempotency_ttl
 
     async def __aenter__(self) -> Self:
-        if self._write_lock is not None:
-            await self._write_lock.acquire()
-            self._holds_lock = True
+        self._claim_in_process()
         try:
-            conn = await self._engine.connect()
-            if self._engine.dialect.name == "sqlite":
-                await conn.execution_options(
-                    **{SQLITE_BEGIN_OPTION: "IMMEDIATE" if self._write else "DEFERRED"}
-                )
-            await conn.begin()
+            if self._write_lock is not None:
+                await self._write_lock.acquire()
+                self._holds_lock = True
+            conn = await self._connect()
+            try:
+                await self._claim_in_database(conn)
+            except BaseException:
+                await _discard(conn)
+                raise
         except BaseException:
             self._release_lock()
             raise
@@ -63,11 +92,58 @@ class SqlUnitOfWork:
         self.tenants = SqlTenantRepository(conn)
         if self._business_id is None:
             self.orders = self.history = self.outbox = _NoBusiness()  # type: ignore[assignment]
+            self.idempotency = _NoBusiness()  # type: ignore[assignment]
         else:
             self.orders = SqlOrderRepository(conn, self._business_id)
             self.history = SqlHistoryRepository(conn, self._business_id)
             self.outbox = SqlOutbox(conn, self._business_id)
+            self.idempotency = SqlIdempotencyStore(conn, self._business_id, self._ttl)
         return self
+
+    async def _connect(self) -> AsyncConnection:
+        try:
+            conn = await self._engine.connect()
+        except Exception as exc:
+            raise (storage_error(exc, connecting=True) or exc) from exc
+        try:
+            if self._engine.dialect.name == "sqlite":
+                await conn.execution_options(
+                    **{SQLITE_BEGIN_OPTION: "IMMEDIATE" if self._write else "DEFERRED"}
+                )
+            await conn.begin()
+        except BaseException as exc:
+            await _discard(conn)
+            if isinstance(exc, Exception):
+                raise (storage_error(exc, connecting=True) or exc) from exc
+            raise
+        return conn
+
+    def _claim_in_process(self) -> None:
+        # SQLite: one process, so a set is enough, and it is checked before waiting for the
+        # write lock (behind which a duplicate would otherwise just queue).
+        if self._claim is None or self._claimed_keys is None:
+            return
+        if self._claim in self._claimed_keys:
+            raise IdempotencyKeyInUse(_KEY_IN_USE)
+        self._claimed_keys.add(self._claim)
+        self._holds_claim = True
+
+    async def _claim_in_database(self, conn: AsyncConnection) -> None:
+        # PostgreSQL: a transaction-scoped advisory lock, held until commit or rollback, and
+        # released by the server if this process dies, so a crash never leaves a key stuck.
+        if self._claim is None or self._claimed_keys is not None:
+            return
+        try:
+            got = (
+                await conn.execute(
+                    text("SELECT pg_try_advisory_xact_lock(:id)"),
+                    {"id": advisory_lock_id(*self._claim)},
+                )
+            ).scalar_one()
+        except Exception as exc:
+            raise (storage_error(exc) or exc) from exc
+        if not got:
+            raise IdempotencyKeyInUse(_KEY_IN_USE)
 
     async def __aexit__(
         self,
@@ -78,13 +154,13 @@ class SqlUnitOfWork:
         conn, self._conn = self._conn, None
         try:
             if conn is not None:
-                try:
-                    if conn.in_transaction():
-                        await conn.rollback()
-                finally:
-                    await conn.close()
+                await _discard(conn)
         finally:
             self._release_lock()
+        if isinstance(exc, Exception):
+            translated = storage_error(exc)
+            if translated is not None:
+                raise translated from exc
 
     async def commit(self) -> None:
         """Make everything done in this unit of work permanent, at once."""
@@ -93,24 +169,53 @@ class SqlUnitOfWork:
         await self._conn.commit()
 
     def _release_lock(self) -> None:
+        if self._holds_claim and self._claimed_keys is not None and self._claim is not None:
+            self._holds_claim = False
+            self._claimed_keys.discard(self._claim)
         if self._holds_lock and self._write_lock is not None:
             self._holds_lock = False
             self._write_lock.release()
 
 
+async def _discard(conn: AsyncConnection) -> None:
+    """Roll back what is left and return the connection; a dead connection is dropped."""
+    try:
+        if conn.in_transaction():
+            await conn.rollback()
+    except Exception:
+        await conn.invalidate()
+    finally:
+        with contextlib.suppress(Exception):  # already invalidated
+            await conn.close()
+
+
 class SqlUnitOfWorkFactory:
     """Opens `SqlUnitOfWork`s on one engine; on SQLite, writers queue in-process, not in SQLite."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(
+        self, engine: AsyncEngine, idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL
+    ) -> None:
         self.engine = engine
+        self.idempotency_ttl = idempotency_ttl
+        sqlite = engine.dialect.name == "sqlite"
         # SQLite has one writer at a time; waiting on an asyncio lock is fair and costs nothing,
         # while SQLite's busy handler sleeps and retries. Other processes still get busy_timeout.
-        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._write_lock = asyncio.Lock() if sqlite else None
+        self._claimed_keys: set[tuple[int, str]] | None = set() if sqlite else None
 
-    def __call__(self, business_id: int | None = None, *, write: bool = True) -> SqlUnitOfWork:
+    def __call__(
+        self,
+        business_id: int | None = None,
+        *,
+        write: bool = True,
+        idempotency_key: str | None = None,
+    ) -> SqlUnitOfWork:
         return SqlUnitOfWork(
             self.engine,
             business_id,
             write=write,
             write_lock=self._write_lock if write else None,
+            idempotency_key=idempotency_key,
+            claimed_keys=self._claimed_keys,
+            idempotency_ttl=self.idempotency_ttl,
         )

@@ -8,6 +8,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -125,4 +126,25 @@ outbox = Table(
     Column("sequence", Integer, nullable=True),
     Column("payload", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("business_id", BigInteger, primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+)
+
+rate_limit_counters = Table(
+    "rate_limit_counters",
+    metadata,
+    Column("bucket", String(64), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True),  # unix seconds
+    Column("hits", Integer, nullable=False),
+    Column("expires_at", BigInteger, nullable=False, index=True),  # unix seconds
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -9,8 +11,9 @@ from functools import partial
 from fastapi import FastAPI
 
 from orderflow.adapters.db import ping
+from orderflow.adapters.housekeeping import purge_forever
 from orderflow.api.errors import install_error_handlers
-from orderflow.api.middleware import RequestIdMiddleware
+from orderflow.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from orderflow.api.openapi import install_openapi
 from orderflow.api.responses import OrjsonResponse
 from orderflow.api.routes import health, me, order_queries, orders
@@ -32,8 +35,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await container.close()
+        housekeeping = asyncio.create_task(purge_forever(container.engine))
+        try:
+            yield
+        finally:
+            housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await housekeeping
+            await container.close()
 
     app = FastAPI(
         title="orderflow",
@@ -47,6 +56,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.database_ping = partial(ping, container.engine)
     install_error_handlers(app)
     install_openapi(app)
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(RequestIdMiddleware)
     # order_queries first: its fixed paths (/v3/orders/export) must win over /v3/orders/{id}.
     for module in (order_queries, orders, me, health):

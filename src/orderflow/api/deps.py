@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from orderflow.domain.errors import Unauthorized
 from orderflow.services.access import Principal, Scope, authenticate
 from orderflow.services.cursors import CursorCodec
+from orderflow.services.idempotency import MAX_KEY_LENGTH, IdempotencyKey, fingerprint
 from orderflow.services.unit_of_work import Actor, UnitOfWorkFactory
 
 bearer = HTTPBearer(
@@ -73,3 +74,29 @@ def get_cursor_codec(request: Request) -> CursorCodec:
 
 
 CursorCodecDep = Annotated[CursorCodec, Depends(get_cursor_codec)]
+
+
+async def get_idempotency_key(
+    request: Request,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=MAX_KEY_LENGTH,
+            description="Any unique string (up to 255 characters) per intended change, kept "
+            "24 hours: a retry with the same key and body replays the first answer "
+            "(`Idempotent-Replayed: true`) instead of changing anything again.",
+        ),
+    ] = None,
+) -> IdempotencyKey | None:
+    """The request's idempotency key with a fingerprint of the request, if a key was sent."""
+    if key is None:
+        return None
+    body = await request.body()
+    return IdempotencyKey(
+        key, fingerprint(request.method, request.url.path, request.url.query, body)
+    )
+
+
+IdempotencyKeyDep = Annotated[IdempotencyKey | None, Depends(get_idempotency_key)]

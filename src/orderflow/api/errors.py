@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from orderflow.api.responses import OrjsonResponse
+from orderflow.api.responses import OrjsonResponse, dumps
 from orderflow.domain.errors import (
     BatchRefused,
     Forbidden,
@@ -19,6 +19,13 @@ from orderflow.domain.errors import (
     NotFound,
     OrderflowError,
     Unauthorized,
+)
+from orderflow.services.idempotency import IdempotencyKeyReused, Replayed
+from orderflow.services.unit_of_work import (
+    IdempotencyKeyInUse,
+    StorageConflict,
+    StorageUnavailable,
+    StoredResponse,
 )
 
 log = logging.getLogger("orderflow.api")
@@ -29,7 +36,13 @@ STATUS_BY_ERROR: dict[type[OrderflowError], int] = {
     Unauthorized: 401,
     Forbidden: 403,
     NotFound: 404,
+    IdempotencyKeyInUse: 409,
+    IdempotencyKeyReused: 422,
+    StorageUnavailable: 503,
+    StorageConflict: 503,
 }
+RETRY_AFTER_S = "1"
+REPLAYED_HEADER = "Idempotent-Replayed"
 
 _HTTP_CODES = {
     404: "not_found",
@@ -44,7 +57,7 @@ def error_body(error: str, error_code: str, **extra: Any) -> dict[str, Any]:
     return {"error": error, "error_code": error_code, **extra}
 
 
-_FIELD_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_FIELD_PART = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 # Pydantic names the branch of a union in `loc` ("none", "str-enum[...]"); they are not fields.
 _UNION_TAGS = {"none", "int", "str", "float", "bool", "datetime", "decimal", "list", "dict"}
 _NONE_BRANCH = "Input should be None"
@@ -73,10 +86,14 @@ def _field_errors(exc: RequestValidationError) -> dict[str, list[str]]:
     return errors
 
 
-async def _on_orderflow_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, OrderflowError)
+def error_answer(exc: OrderflowError) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """Status, JSON body and headers of the answer to `exc`."""
     status = next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 500)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers: dict[str, str] | None = None
+    if status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif status in (409, 503):
+        headers = {"Retry-After": RETRY_AFTER_S}
     extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput):
         extra["errors"] = exc.errors
@@ -87,7 +104,31 @@ async def _on_orderflow_error(request: Request, exc: Exception) -> Response:
     message = {401: "Unauthorized", 403: "Forbidden"}.get(status, exc.message)
     if status == 403:
         extra["detail"] = exc.message
-    return OrjsonResponse(error_body(message, exc.code, **extra), status, headers=headers)
+    return status, error_body(message, exc.code, **extra), headers
+
+
+def stored_error(exc: OrderflowError) -> StoredResponse:
+    """The answer to `exc` as an idempotency key stores it."""
+    status, body, _ = error_answer(exc)
+    return StoredResponse(status, dumps(body))
+
+
+def replay(response: StoredResponse) -> Response:
+    """A stored answer sent again, byte for byte, marked as a replay."""
+    return Response(
+        response.body,
+        response.status_code,
+        headers={REPLAYED_HEADER: "true"},
+        media_type="application/json",
+    )
+
+
+async def _on_orderflow_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OrderflowError)
+    if isinstance(exc, Replayed):
+        return replay(exc.response)
+    status, body, headers = error_answer(exc)
+    return OrjsonResponse(body, status, headers=headers)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:

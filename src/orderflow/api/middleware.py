@@ -35,3 +35,69 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+# Routes that take files get more (the CSV upload: 5 MiB of file plus multipart framing).
+BODY_LIMITS: dict[str, int] = {"/v3/orders/upload-change-status": 6 * 1024 * 1024}
+_TOO_LARGE = b'{"error":"Request body too large","error_code":"payload_too_large"}'
+
+
+class BodyLimitMiddleware:
+    """Answers 413 to a body over its route's limit before anything reads or parses it."""
+
+    def __init__(
+        self, app: ASGIApp, default: int = MAX_BODY_BYTES, per_path: dict[str, int] | None = None
+    ) -> None:
+        self.app = app
+        self.default = default
+        self.per_path = BODY_LIMITS if per_path is None else per_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.per_path.get(scope["path"], self.default)
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > limit:
+                await _too_large(send)
+                return
+        elif b"transfer-encoding" in headers:
+            # No length given (chunked): read up to the limit before the app sees any of it.
+            messages: list[Message] = []
+            size = 0
+            while True:
+                message = await receive()
+                messages.append(message)
+                size += len(message.get("body", b""))
+                if size > limit:
+                    await _too_large(send)
+                    return
+                if message["type"] != "http.request" or not message.get("more_body"):
+                    break
+            receive = _replaying(messages, receive)
+        await self.app(scope, receive, send)
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return replay
+
+
+async def _too_large(send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(_TOO_LARGE)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": _TOO_LARGE})

@@ -14,12 +14,17 @@ _DESCRIPTIONS = {
     401: "Missing, unknown or revoked API key",
     403: "The API key lacks the scope this call needs",
     404: "Not found (or belongs to another business)",
-    409: "Conflict",
-    413: "Request body too large",
-    422: "Unprocessable",
-    429: "Rate limited",
-    503: "Database unavailable; retry after Retry-After seconds",
+    409: "A request with the same Idempotency-Key is still running (idempotency_key_in_use); "
+    "retry after Retry-After seconds",
+    413: "Request body too large (payload_too_large)",
+    422: "The Idempotency-Key was used before with a different request (idempotency_key_reused)",
+    429: "Rate limit of the API key exceeded (rate_limited); retry after Retry-After seconds",
+    503: "Database unavailable or too busy (database_unavailable, database_busy); "
+    "retry after Retry-After seconds",
 }
+# What a call can answer besides its success: reading calls, and calls that change data.
+READING = (400, 401, 403, 429, 503)
+CHANGING = (400, 401, 403, 409, 413, 422, 429, 503)
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:

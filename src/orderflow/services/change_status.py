@@ -14,7 +14,9 @@ from orderflow.domain.lifecycle import (
     Target,
     decide,
 )
+from orderflow.services.idempotency import Idempotent, remember, replay_if_seen
 from orderflow.services.order_events import change_events
+from orderflow.services.retry import retrying
 from orderflow.services.unit_of_work import Actor, AppliedChange, OrderSnapshot, UnitOfWorkFactory
 
 ORDER_NOT_FOUND = "order_not_found"
@@ -70,26 +72,56 @@ async def change_status(
     actor: Actor,
     command: ChangeOrderStatus | ChangeOrderStatuses,
     clock: Clock = utc_now,
+    idempotency: Idempotent[ChangeStatusResult] | None = None,
 ) -> ChangeStatusResult:
-    """Apply a batch all-or-nothing (or skipping refused orders), with history and outbox rows."""
+    """Apply a batch all-or-nothing (or skipping refused orders), with history and outbox rows.
+
+    With `idempotency`, the answer is stored with the change (a dry run changes and stores
+    nothing); a conflict the database aborted is run again.
+    """
     if isinstance(command, ChangeOrderStatus):
         wanted = dict.fromkeys(command.ids, command.target)
     else:
         wanted = {}
         for id_, target in command.rows:
             wanted.setdefault(id_, target)
-    async with uow_factory(actor.business_id, write=not command.dry_run) as uow:
+    if command.dry_run:
+        idempotency = None
+    return await retrying(lambda: _apply(uow_factory, actor, command, wanted, clock, idempotency))
+
+
+async def _apply(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    command: ChangeOrderStatus | ChangeOrderStatuses,
+    wanted: dict[int, Target],
+    clock: Clock,
+    idempotency: Idempotent[ChangeStatusResult] | None,
+) -> ChangeStatusResult:
+    key = idempotency.key.key if idempotency else None
+    async with uow_factory(
+        actor.business_id, write=not command.dry_run, idempotency_key=key
+    ) as uow:
+        if idempotency:
+            await replay_if_seen(uow, idempotency.key, clock())
         snapshots = await uow.orders.lock_for_change(sorted(wanted), lock=not command.dry_run)
         result, applied = _plan(wanted, snapshots)
         if result.rejected and not command.skip_refused:
-            raise _refusal(result.rejected, len(wanted))
+            refusal = _refusal(result.rejected, len(wanted))
+            if idempotency:
+                await remember(uow, idempotency, refusal, clock())
+                await uow.commit()
+            raise refusal
+        result.changed = len(applied)
         if applied and not command.dry_run:
             now = clock()
             await uow.orders.update_many(applied, now)
             await uow.history.add_changes(applied, actor, now)
             await uow.outbox.add_many(list(change_events(applied, now)))
+        if idempotency:
+            await remember(uow, idempotency, result, clock())
+        if (applied and not command.dry_run) or idempotency:
             await uow.commit()
-        result.changed = len(applied)
     return result
 
 

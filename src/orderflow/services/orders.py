@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from orderflow.domain.errors import NotFound, OrderflowError
 from orderflow.domain.lifecycle import PaymentStatus, initial_status
 from orderflow.services.change_status import Clock, utc_now
+from orderflow.services.idempotency import Idempotent, remember, replay_if_seen
 from orderflow.services.order_events import created_event
+from orderflow.services.retry import retrying
 from orderflow.services.unit_of_work import Actor, NewOrder, OrderRecord, UnitOfWorkFactory
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -25,12 +27,29 @@ def order_number(now: datetime, pick: Callable[[str], str] = secrets.choice) -> 
 
 
 async def create_order(
-    uow_factory: UnitOfWorkFactory, actor: Actor, order: NewOrder, clock: Clock = utc_now
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    order: NewOrder,
+    clock: Clock = utc_now,
+    idempotency: Idempotent[OrderRecord] | None = None,
 ) -> OrderRecord:
     """Create an order (draft without a payment method, else pending), its history and event."""
+    return await retrying(lambda: _create(uow_factory, actor, order, clock, idempotency))
+
+
+async def _create(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    order: NewOrder,
+    clock: Clock,
+    idempotency: Idempotent[OrderRecord] | None,
+) -> OrderRecord:
     status = initial_status(order.payment_method)
-    async with uow_factory(actor.business_id) as uow:
+    key = idempotency.key.key if idempotency else None
+    async with uow_factory(actor.business_id, idempotency_key=key) as uow:
         now = clock()
+        if idempotency:
+            await replay_if_seen(uow, idempotency.key, now)
         for _ in range(_ATTEMPTS):
             new_id = await uow.orders.add(order, order_number(now), status, now)
             if new_id is not None:
@@ -41,6 +60,8 @@ async def create_order(
         record = await uow.orders.get(new_id)
         assert record is not None
         await uow.outbox.add_many([created_event(record.columns)])
+        if idempotency:
+            await remember(uow, idempotency, record, now)
         await uow.commit()
     return record
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from orderflow.domain.errors import OrderflowError
 from orderflow.domain.lifecycle import (
     Decision,
     OrderStatus,
@@ -16,6 +17,25 @@ from orderflow.domain.lifecycle import (
     PaymentStatus,
     Target,
 )
+
+
+class StorageUnavailable(OrderflowError):
+    """The database cannot be reached or dropped the connection: retry after a moment."""
+
+    code = "database_unavailable"
+
+
+class IdempotencyKeyInUse(OrderflowError):
+    """Another request with the same idempotency key is still running."""
+
+    code = "idempotency_key_in_use"
+
+
+class StorageConflict(OrderflowError):
+    """The database aborted the transaction to settle a conflict (serialization failure,
+    deadlock, lock timeout); running the command again can succeed."""
+
+    code = "database_busy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +226,30 @@ class TenantRepository(Protocol):
     async def revoke_api_key(self, prefix: str, now: datetime) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    """The answer to a request with an idempotency key, exactly as it was sent."""
+
+    status_code: int
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    fingerprint: str
+    response: StoredResponse
+
+
+class IdempotencyStore(Protocol):
+    """Answers stored under idempotency keys of one business (expired ones do not exist)."""
+
+    async def find(self, key: str, now: datetime) -> IdempotencyRecord | None: ...
+
+    async def save(
+        self, key: str, fingerprint: str, response: StoredResponse, now: datetime
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction for one command; `commit()` is the only way anything is kept.
 
@@ -224,6 +268,9 @@ class UnitOfWork(Protocol):
     @property
     def tenants(self) -> TenantRepository: ...
 
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(
@@ -237,6 +284,16 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    """Opens a unit of work for one business (or none, for tenant administration)."""
+    """Opens a unit of work for one business (or none, for tenant administration).
 
-    def __call__(self, business_id: int | None = None, *, write: bool = True) -> UnitOfWork: ...
+    With `idempotency_key`, the unit also claims that key of the business for as long as it
+    runs: opening it raises `IdempotencyKeyInUse` while another unit holds the same key.
+    """
+
+    def __call__(
+        self,
+        business_id: int | None = None,
+        *,
+        write: bool = True,
+        idempotency_key: str | None = None,
+    ) -> UnitOfWork: ...

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
-from orderflow.api.deps import ChangeStatusActor, CreateOrderActor, ReadOrderActor, UowFactoryDep
-from orderflow.api.openapi import error_responses
-from orderflow.api.responses import OrjsonResponse
+from orderflow.api.deps import (
+    ChangeStatusActor,
+    CreateOrderActor,
+    IdempotencyKeyDep,
+    ReadOrderActor,
+    UowFactoryDep,
+)
+from orderflow.api.errors import stored_error
+from orderflow.api.openapi import CHANGING, READING, error_responses
+from orderflow.api.responses import OrjsonResponse, dumps
 from orderflow.api.schemas import (
     MAX_ID,
     ChangeStatusRequest,
@@ -19,12 +27,15 @@ from orderflow.api.schemas import (
     OrderResponse,
 )
 from orderflow.api.views import change_status_body, order_body
+from orderflow.domain.errors import OrderflowError
 from orderflow.domain.lifecycle import PaymentDetails, Target
-from orderflow.services.change_status import ChangeOrderStatus, change_status
+from orderflow.services.change_status import ChangeOrderStatus, ChangeStatusResult, change_status
+from orderflow.services.idempotency import IdempotencyKey, Idempotent
 from orderflow.services.orders import create_order, get_order
-from orderflow.services.unit_of_work import NewItem, NewOrder
+from orderflow.services.unit_of_work import NewItem, NewOrder, OrderRecord, StoredResponse
 
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
+T = TypeVar("T")
 
 OrderPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Order primary key ID")]
 
@@ -47,16 +58,32 @@ def target_of(body: ChangeStatusRequest) -> Target:
     )
 
 
+def idempotent(
+    key: IdempotencyKey | None, status_code: int, render: Callable[[T], Any]
+) -> Idempotent[T] | None:
+    """What the service needs to store this route's answer under `key` (None without a key)."""
+    if key is None:
+        return None
+
+    def stored(outcome: T | OrderflowError) -> StoredResponse:
+        if isinstance(outcome, OrderflowError):
+            return stored_error(outcome)
+        return StoredResponse(status_code, dumps(render(outcome)))
+
+    return Idempotent(key, stored)
+
+
 @router.post(
     "/change-status",
     response_model=ChangeStatusResponse,
     summary="Change order status in bulk",
-    responses=error_responses(400, 401, 403),
+    responses=error_responses(*CHANGING),
 )
 async def change_order_status(
     body: ChangeStatusRequest,
     actor: ChangeStatusActor,
     uow_factory: UowFactoryDep,
+    idempotency_key: IdempotencyKeyDep,
     on_error: Annotated[
         OnError, Query(description="fail: all-or-nothing (default); skip: apply the valid ones")
     ] = OnError.FAIL,
@@ -69,9 +96,14 @@ async def change_order_status(
         skip_refused=on_error is OnError.SKIP,
         dry_run=dry_run,
     )
-    result = await change_status(uow_factory, actor, command)
     include_rejected = on_error is OnError.SKIP or dry_run
-    return OrjsonResponse(change_status_body(result, include_rejected=include_rejected))
+
+    def render(result: ChangeStatusResult) -> dict[str, Any]:
+        return change_status_body(result, include_rejected=include_rejected)
+
+    idempotency = idempotent(idempotency_key, 200, render)
+    result = await change_status(uow_factory, actor, command, idempotency=idempotency)
+    return OrjsonResponse(render(result))
 
 
 @router.post(
@@ -79,10 +111,13 @@ async def change_order_status(
     status_code=201,
     response_model=OrderResponse,
     summary="Create an order",
-    responses=error_responses(400, 401, 403),
+    responses=error_responses(*CHANGING),
 )
 async def create(
-    body: OrderCreateRequest, actor: CreateOrderActor, uow_factory: UowFactoryDep
+    body: OrderCreateRequest,
+    actor: CreateOrderActor,
+    uow_factory: UowFactoryDep,
+    idempotency_key: IdempotencyKeyDep,
 ) -> Response:
     """Create an order: draft without a payment method, pending with one; payment unpaid."""
     order = NewOrder(
@@ -93,15 +128,20 @@ async def create(
         shipping_cost=body.shipping_cost,
         payment_method=body.payment_method,
     )
-    record = await create_order(uow_factory, actor, order)
-    return OrjsonResponse({"data": order_body(record)}, status_code=201)
+
+    def render(record: OrderRecord) -> dict[str, Any]:
+        return {"data": order_body(record)}
+
+    idempotency = idempotent(idempotency_key, 201, render)
+    record = await create_order(uow_factory, actor, order, idempotency=idempotency)
+    return OrjsonResponse(render(record), status_code=201)
 
 
 @router.get(
     "/{id}",
     response_model=OrderResponse,
     summary="Get an order",
-    responses=error_responses(400, 401, 403, 404),
+    responses=error_responses(*READING, 404),
 )
 async def read(id: OrderPath, actor: ReadOrderActor, uow_factory: UowFactoryDep) -> Response:
     """One order with every status field, timestamp, payment field and its status timelines."""

@@ -1,0 +1,41 @@
+"""Driver errors translated into the ports' errors: unavailable (503) or a conflict to retry."""
+
+from __future__ import annotations
+
+from sqlalchemy import exc as sa_exc
+
+from orderflow.domain.errors import OrderflowError
+from orderflow.services.unit_of_work import StorageConflict, StorageUnavailable
+
+# SQLSTATEs after which running the transaction again can succeed.
+_CONFLICT_STATES = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock timeout
+# Shutdown, crash recovery, too many connections, and the whole "connection exception" class 08.
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300", "53400"})
+_SQLITE_BUSY = ("database is locked", "database table is locked")
+
+
+def storage_error(exc: BaseException, *, connecting: bool = False) -> OrderflowError | None:
+    """The port error `exc` stands for, or None when it is not a database availability or
+    conflict problem (then it is a bug and stays what it is)."""
+    if isinstance(exc, sa_exc.TimeoutError):  # no free pooled connection in time
+        return StorageUnavailable("timed out waiting for a database connection")
+    if isinstance(exc, sa_exc.DBAPIError):
+        state = getattr(exc.orig, "sqlstate", None) or ""
+        message = str(exc.orig)
+        if state in _CONFLICT_STATES or any(m in message for m in _SQLITE_BUSY):
+            return StorageConflict("the database is busy with conflicting changes")
+        if (
+            connecting
+            or exc.connection_invalidated
+            or state in _UNAVAILABLE_STATES
+            or state.startswith("08")
+            or isinstance(exc, sa_exc.InterfaceError)
+            or (isinstance(exc, sa_exc.OperationalError) and not state)
+        ):
+            return StorageUnavailable("the database is unavailable")
+        return None
+    if isinstance(exc, OSError | TimeoutError | ConnectionError):
+        return StorageUnavailable("the database is unavailable")
+    if connecting and type(exc).__module__.startswith("asyncpg"):
+        return StorageUnavailable("the database is unavailable")
+    return None

@@ -1,0 +1,53 @@
+"""Stored answers under idempotency keys, scoped by business like every other query."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from orderflow.adapters.tables import idempotency_keys
+from orderflow.services.unit_of_work import IdempotencyRecord, StoredResponse
+
+
+class SqlIdempotencyStore:
+    """The `IdempotencyStore` port over one connection and one business."""
+
+    def __init__(self, conn: AsyncConnection, business_id: int, ttl: timedelta) -> None:
+        self._conn = conn
+        self._business_id = business_id
+        self._ttl = ttl
+
+    async def find(self, key: str, now: datetime) -> IdempotencyRecord | None:
+        """The unexpired answer stored under `key`, if any."""
+        t = idempotency_keys
+        row = (
+            await self._conn.execute(
+                select(t.c.fingerprint, t.c.status_code, t.c.body).where(
+                    t.c.business_id == self._business_id, t.c.key == key, t.c.expires_at > now
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        return IdempotencyRecord(row.fingerprint, StoredResponse(row.status_code, bytes(row.body)))
+
+    async def save(
+        self, key: str, fingerprint: str, response: StoredResponse, now: datetime
+    ) -> None:
+        """Store the answer under `key` (replacing an expired one not purged yet)."""
+        insert_ = pg_insert if self._conn.dialect.name == "postgresql" else sqlite_insert
+        values = {
+            "fingerprint": fingerprint,
+            "status_code": response.status_code,
+            "body": response.body,
+            "created_at": now,
+            "expires_at": now + self._ttl,
+        }
+        stmt = insert_(idempotency_keys).values(business_id=self._business_id, key=key, **values)
+        await self._conn.execute(
+            stmt.on_conflict_do_update(index_elements=["business_id", "key"], set_=values)
+        )
