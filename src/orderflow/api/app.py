@@ -19,6 +19,7 @@ from orderflow.api.responses import OrjsonResponse
 from orderflow.api.routes import health, me, order_queries, orders
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
+from orderflow.console import mount_console
 
 DESCRIPTION = """
 orderflow changes the status of many orders at once — the Scalev-compatible
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     # order_queries first: its fixed paths (/v3/orders/export) must win over /v3/orders/{id}.
     for module in (order_queries, orders, me, health):
         app.include_router(module.router)
+    mount_console(app)
     return app
 
 
