@@ -78,6 +78,7 @@ Try it:
        -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
        -d '{{"ids": [2, 3, 4], "status": "confirmed", "payment_status": "paid", "by": "demo"}}'
 API docs: {base}/docs
+Console:  {base}/console/ (sign in with the API key above)
 """,
         file=sys.stderr,
     )

@@ -1,4 +1,4 @@
-// Building DOM nodes without innerHTML: every piece of data goes in as text.
+// Building DOM nodes from data without markup strings: every piece of data goes in as text.
 
 /** h("td", {class: "x", onclick: f}, "text", node) → an element; strings become text nodes. */
 export function h(tag, attrs = {}, ...children) {

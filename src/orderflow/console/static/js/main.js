@@ -62,6 +62,7 @@ function signOut() {
 // ---- tabs and counts ----
 
 function renderTabs() {
+  const hadFocus = $("#tabs").contains(document.activeElement);
   const tabs = ["", ...STATUSES].map((status) => {
     const selected = view.filters.status === status;
     const count = view.counts === null
@@ -84,6 +85,7 @@ function renderTabs() {
     );
   });
   fill($("#tabs"), tabs);
+  if (hadFocus) $('#tabs [aria-selected="true"]').focus();
 }
 
 function tabKeys(event) {

@@ -1,0 +1,215 @@
+"""The console in a real browser against a real server: what a seller does, start to end."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from orderflow.services.demo import DEMO_KEY
+
+
+def sign_in(page: Page) -> None:
+    page.goto("/console/")
+    page.fill("#key", DEMO_KEY)
+    page.press("#key", "Enter")
+    expect(page.locator("#business")).to_have_text("Demo Store")
+    expect(page.locator("#rows tr[data-id]").first).to_be_visible()
+
+
+def shot(page: Page, shots: Path, name: str) -> None:
+    page.screenshot(path=str(shots / f"{name}.png"))
+
+
+def count_of(page: Page, status: str) -> int:
+    tab = page.locator(f'#tabs [data-status="{status}"] .count')
+    expect(tab).to_be_visible()
+    return int(tab.get_attribute("data-count") or "-1")
+
+
+def test_sign_in_filter_select_preview_and_apply(
+    page: Page, api: httpx.Client, shots: Path
+) -> None:
+    # given a signed-in seller: the key is in session storage only, never a cookie or the URL
+    sign_in(page)
+    assert page.evaluate("sessionStorage.getItem('orderflow.apiKey')") == DEMO_KEY
+    assert page.context.cookies() == [] and DEMO_KEY not in page.url
+    total = count_of(page, "")
+    assert total == len(api.get("/v3/orders/export").text.strip().splitlines()) - 1
+    shot(page, shots, "orders")
+
+    # the pages follow the API's cursors, both ways, and the URL carries the cursor
+    first_page = page.locator("#rows tr[data-id]").first.get_attribute("data-id")
+    page.click("#next")
+    expect(page).to_have_url(re.compile(r"cursor="))
+    expect(page.locator("#rows tr[data-id]").first).not_to_have_attribute(
+        "data-id", first_page or ""
+    )
+    page.click("#prev")
+    expect(page.locator("#rows tr[data-id]").first).to_have_attribute("data-id", first_page or "")
+
+    # a whole page, then "all N matching", can be selected (N from the tab's count)
+    page.check("#select-page")
+    expect(page.locator("#selected-count")).to_contain_text("25")
+    page.click("#select-all")
+    expect(page.locator("#selected-count")).to_contain_text(str(total))
+    page.click("#selection button:has-text('Clear selection')")
+    expect(page.locator("#selected-count")).to_have_count(0)
+
+    # when they open the Pending tab: the URL follows, every row is pending, the count matches
+    page.click('#tabs [data-status="pending"]')
+    expect(page).to_have_url(re.compile(r"[?&]status=pending"))
+    pending = count_of(page, "pending")
+    rows = page.locator("#rows tr[data-id]")
+    expect(rows).to_have_count(min(pending, 25))
+    expect(page.locator("#rows .badge.s-pending")).to_have_count(min(pending, 25))
+
+    # and select the page, then every matching order, and ask for confirmed + paid
+    page.check("#select-page")
+    if pending > 25:
+        page.click("#select-all")
+    expect(page.locator("#selected-count")).to_contain_text(str(pending))
+    page.click("#change")
+    page.select_option("#c-status", "confirmed")
+    page.select_option("#c-payment-status", "paid")
+    page.fill("#c-by", "kasir@console")
+    expect(page.locator("#c-holder")).to_be_visible()  # bank fields come with "paid"
+    shot(page, shots, "change-status")
+    page.click("#c-preview")
+
+    # then the dry run says how many change and which are refused, and why
+    summary = page.locator("#change-dialog .summary")
+    expect(summary).to_be_visible()
+    will = int(summary.locator(".will-change dd").get_attribute("data-n") or "-1")
+    refused = int(summary.locator(".refused dd").get_attribute("data-n") or "-1")
+    assert will + refused == pending and will > 0
+    if refused:
+        expect(page.locator("#change-dialog tr.refused").first).to_contain_text("not allowed")
+        expect(page.locator("#apply-all")).to_be_disabled()
+    shot(page, shots, "dry-run")
+    assert len(api.get("/v3/orders/export", params={"status": "pending"}).text.splitlines()) == (
+        pending + 1
+    ), "a dry run changes nothing"
+
+    # when they apply, skipping the refused ones
+    page.click("#apply-skip")
+    expect(page.locator("#change-dialog .summary .changed dd")).to_have_attribute(
+        "data-n", str(will)
+    )
+    expect(page.locator("#change-dialog tr.changed")).to_have_count(will)
+    shot(page, shots, "result")
+    page.locator("#change-dialog .dialog-buttons button.primary").click()
+
+    # then the table and the counts follow, and the API agrees
+    expect(page.locator('#tabs [data-status="pending"] .count')).to_have_attribute(
+        "data-count", str(refused)
+    )
+    confirmed = api.get("/v3/orders", params={"status": "confirmed", "payment_status": "paid"})
+    assert any(o["customer"]["name"] for o in confirmed.json()["data"])
+
+
+def test_order_timeline_shows_who_when_and_from_to(
+    page: Page, api: httpx.Client, shots: Path
+) -> None:
+    # given an order moved by a named person
+    order = api.get("/v3/orders", params={"status": "draft", "page_size": 1}).json()["data"][0]
+    moved = api.post(
+        "/v3/orders/change-status",
+        json={"ids": [order["id"]], "status": "pending", "payment_method": "cod", "by": "Rina"},
+    )
+    assert moved.status_code == 200, moved.text
+    # when the seller finds it by its number and opens it
+    sign_in(page)
+    page.fill("#f-search", order["order_id"])
+    page.press("#f-search", "Enter")
+    expect(page).to_have_url(re.compile(rf"search={order['order_id']}"))
+    expect(page.locator("#rows tr[data-id]")).to_have_count(1)
+    page.click(f"#rows tr[data-id='{order['id']}'] .order-link")
+    # then the timeline shows created → pending by Rina, and the URL names the order
+    timeline = page.locator("#status-timeline li")
+    expect(timeline).to_have_count(2)
+    expect(timeline.nth(0)).to_contain_text("Created")
+    expect(timeline.nth(1)).to_contain_text("Created → Pending")
+    expect(timeline.nth(1)).to_contain_text("Rina")
+    expect(page.locator("#payment-timeline li")).to_have_count(1)
+    expect(page).to_have_url(re.compile(rf"order={order['id']}"))
+    shot(page, shots, "order-detail")
+    # and Escape closes it (keyboard), taking the order out of the URL
+    page.keyboard.press("Escape")
+    expect(page.locator("#detail-dialog")).not_to_be_visible()
+    expect(page).not_to_have_url(re.compile(r"order="))
+
+
+def test_upload_csv_dry_run_then_apply_and_export(
+    page: Page, api: httpx.Client, shots: Path
+) -> None:
+    # given two shipped orders and a CSV completing them, with one row that cannot work
+    shipped = api.get("/v3/orders", params={"status": "shipped", "page_size": 2}).json()["data"]
+    assert len(shipped) == 2
+    text = "order_id,status,by\n" + "".join(f"{o['order_id']},completed,kurir\n" for o in shipped)
+    text += "NOSUCHORDER1,completed,kurir\n"
+    sign_in(page)
+    page.click("#upload")
+    # when the file is dropped on the drop zone
+    page.evaluate(
+        """(text) => {
+            const data = new DataTransfer();
+            data.items.add(new File([text], "resi.csv", { type: "text/csv" }));
+            const zone = document.getElementById("u-drop");
+            zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true }));
+        }""",
+        text,
+    )
+    expect(page.locator("#u-chosen")).to_contain_text("resi.csv")
+    page.click("#u-check")
+    # then the dry run lists the rows that can be applied and the row that cannot, by number
+    expect(page.locator("#upload-dialog .will-change dd")).to_have_attribute("data-n", "2")
+    expect(page.locator("#upload-dialog .refused dd")).to_have_attribute("data-n", "1")
+    expect(page.locator("#upload-dialog table.problems tbody tr")).to_have_count(1)
+    expect(page.locator("#upload-dialog table.problems")).to_contain_text("NOSUCHORDER1")
+    shot(page, shots, "upload-dry-run")
+    assert api.get(f"/v3/orders/{shipped[0]['id']}").json()["data"]["status"] == "shipped"
+    # when they apply, skipping the bad row
+    page.click("#u-apply-skip")
+    expect(page.locator("#u-done")).to_be_visible()
+    for order in shipped:
+        assert api.get(f"/v3/orders/{order['id']}").json()["data"]["status"] == "completed"
+    page.locator("#upload-dialog .dialog-buttons button.primary").click()
+
+    # and export the Completed tab: the file has exactly the orders of that tab
+    page.click('#tabs [data-status="completed"]')
+    completed = count_of(page, "completed")
+    with page.expect_download() as download:
+        page.click("#export")
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
+    assert len(rows) == completed and {r["status"] for r in rows} == {"completed"}
+    assert {o["order_id"] for o in shipped} <= {r["order_id"] for r in rows}
+
+
+def test_phone_screen_language_keyboard_and_sign_out(page: Page, shots: Path) -> None:
+    # given a phone-sized screen
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page)
+    # then the table is a list of labelled cards, not a table wider than the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(page.locator("table.orders th:has-text('Customer')")).to_be_hidden()
+    expect(page.locator("label.page-label")).to_be_visible()  # "select page" stays reachable
+    shot(page, shots, "phone")
+    # when the language is switched, the statuses take the names Indonesian sellers use
+    page.click("#lang")
+    expect(page.locator('#tabs [data-status="ready"]')).to_contain_text("Siap Kirim")
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    shot(page, shots, "phone-id")
+    # and the tabs work from the keyboard (arrow keys move and choose)
+    page.focus('#tabs [data-status=""]')
+    page.keyboard.press("ArrowRight")
+    expect(page.locator('#tabs [data-status="draft"]')).to_be_focused()
+    expect(page).to_have_url(re.compile(r"status=draft"))
+    # when they sign out, the key is gone from the tab
+    page.click("#signout")
+    expect(page.locator("#signin")).to_be_visible()
+    assert page.evaluate("sessionStorage.length") == 0
