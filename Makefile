@@ -33,6 +33,7 @@ test: lint
 # Retake the README's console screenshots (docs/screenshots/) with the browser tests.
 screenshots: install
 	ORDERFLOW_SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/browser -q
+	@if command -v pngquant >/dev/null; then pngquant --force --ext .png --quality 60-85 docs/screenshots/*.png; fi
 
 format: install
 	$(BIN)/ruff check --fix src tests benchmarks
