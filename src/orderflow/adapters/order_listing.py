@@ -45,19 +45,41 @@ def _matching(business_id: int, where: OrderFilter) -> list[ColumnElement[bool]]
     if where.created_until is not None:
         clauses.append(orders.c.created_at < where.created_until)
     if where.search:
-        # ILIKE on PostgreSQL (trigram index); lower() LIKE lower() on SQLite.
-        clauses.append(
-            literal_column(f"({SEARCH_DOCUMENT})").ilike(_like_pattern(where.search), escape="\\")
-        )
+        clauses.append(search_clause(where.search))
     return clauses
 
 
-def _newest_first(business_id: int, where: OrderFilter) -> Select[Any]:
+def search_clause(term: str) -> ColumnElement[bool]:
+    """`term` anywhere in the search document, any case: ILIKE on PostgreSQL (trigram index),
+    lower() LIKE lower() on SQLite."""
+    return literal_column(f"({SEARCH_DOCUMENT})").ilike(_like_pattern(term), escape="\\")
+
+
+def export_query(business_id: int, where: OrderFilter) -> Select[Any]:
+    """Every matching order, newest first."""
     return (
         select(orders)
         .where(*_matching(business_id, where))
         .order_by(orders.c.created_at.desc(), orders.c.id.desc())
     )
+
+
+def page_query(
+    business_id: int, where: OrderFilter, after: Keyset | None, *, older: bool, limit: int
+) -> Select[Any]:
+    """Up to `limit` matching orders past `after`: older ones newest first, else newer ones
+    oldest first (both walk the same index, in opposite directions)."""
+    stmt = select(orders).where(*_matching(business_id, where)).limit(limit)
+    if after is not None:
+        position = tuple_(orders.c.created_at, orders.c.id)
+        keyset = tuple_(
+            bindparam("after_created_at", after.created_at, type_=orders.c.created_at.type),
+            bindparam("after_id", after.id, type_=BigInteger()),
+        )
+        stmt = stmt.where(position < keyset if older else position > keyset)
+    if older:
+        return stmt.order_by(orders.c.created_at.desc(), orders.c.id.desc())
+    return stmt.order_by(orders.c.created_at.asc(), orders.c.id.asc())
 
 
 async def list_page(
@@ -69,21 +91,8 @@ async def list_page(
     older: bool,
     limit: int,
 ) -> list[dict[str, Any]]:
-    """Up to `limit` matching orders past `after`: older ones newest first, else newer ones
-    oldest first."""
-    stmt = select(orders).where(*_matching(business_id, where)).limit(limit)
-    if after is not None:
-        position = tuple_(orders.c.created_at, orders.c.id)
-        keyset = tuple_(
-            bindparam("after_created_at", after.created_at, type_=orders.c.created_at.type),
-            bindparam("after_id", after.id, type_=BigInteger()),
-        )
-        stmt = stmt.where(position < keyset if older else position > keyset)
-    if older:
-        stmt = stmt.order_by(orders.c.created_at.desc(), orders.c.id.desc())
-    else:
-        stmt = stmt.order_by(orders.c.created_at.asc(), orders.c.id.asc())
-    result = await conn.execute(stmt)
+    """One page of orders (see `page_query`)."""
+    result = await conn.execute(page_query(business_id, where, after, older=older, limit=limit))
     return [dict(row) for row in result.mappings()]
 
 
@@ -91,7 +100,7 @@ async def stream(
     conn: AsyncConnection, business_id: int, where: OrderFilter
 ) -> AsyncIterator[dict[str, Any]]:
     """Every matching order, newest first, through a server-side cursor in batches."""
-    stmt = _newest_first(business_id, where).execution_options(yield_per=EXPORT_BATCH)
+    stmt = export_query(business_id, where).execution_options(yield_per=EXPORT_BATCH)
     result = await conn.stream(stmt)
     try:
         async for row in result.mappings():

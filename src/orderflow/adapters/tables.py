@@ -78,6 +78,25 @@ orders = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("uq_orders_business_id_order_id", "business_id", "order_id", unique=True),
     Index("ix_orders_business_id_created_at_id", "business_id", "created_at", "id"),
+    # Migration 0003: one index per list filter, each ordered like the list. On PostgreSQL it
+    # also adds ix_orders_search_trgm, a GIN trigram index over order_listing.SEARCH_DOCUMENT.
+    Index(
+        "ix_orders_business_id_status_created_at_id", "business_id", "status", "created_at", "id"
+    ),
+    Index(
+        "ix_orders_business_id_payment_status_created_at_id",
+        "business_id",
+        "payment_status",
+        "created_at",
+        "id",
+    ),
+    Index(
+        "ix_orders_business_id_payment_method_created_at_id",
+        "business_id",
+        "payment_method",
+        "created_at",
+        "id",
+    ),
 )
 
 order_items = Table(

@@ -31,7 +31,7 @@ from orderflow.services.unit_of_work import OrderFilter
 
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
 
-MAX_SEARCH = 100
+MIN_SEARCH, MAX_SEARCH = 3, 100
 _STATUS_NAMES = frozenset(s.value for s in OrderStatus)
 
 
@@ -79,18 +79,25 @@ def order_filter(
         str | None,
         Query(
             max_length=MAX_SEARCH,
-            description="Part of the order number, customer name, phone or email (any case)",
+            description="Part of the order number, customer name, phone or email (any case); "
+            "at least 3 characters",
         ),
     ] = None,
 ) -> OrderFilter:
     """The filter shared by the list and the export."""
+    term = (search or "").strip() or None
+    if term is not None and len(term) < MIN_SEARCH:
+        # Shorter terms have no trigram, so no index could answer them.
+        raise InvalidInput(
+            "Invalid request: search", {"search": [f"give at least {MIN_SEARCH} characters"]}
+        )
     return OrderFilter(
         statuses=_statuses(status),
         payment_status=payment_status,
         payment_method=payment_method,
         created_since=_utc(created_since),
         created_until=_utc(created_until),
-        search=(search or "").strip() or None,
+        search=term,
     )
 
 
