@@ -11,7 +11,7 @@ On a large live table, create these indexes beforehand with CREATE INDEX CONCURR
 same names: this migration uses IF NOT EXISTS and then does not block writes while building them.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-27
 """
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
