@@ -11,6 +11,7 @@ from orderflow.adapters.tables import order_status_history, orders
 from orderflow.bootstrap import Container
 from orderflow.services.access import create_api_key, create_business
 from orderflow.services.unit_of_work import Actor
+from tests.log_scan import remember_secret
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,13 @@ class Tenant:
 
 async def make_tenant(container: Container, name: str = "Toko Test") -> Tenant:
     issued = await create_business(container.uow_factory, name)
+    remember_secret(issued.key)
     return Tenant(issued.business_id, issued.key)
 
 
 async def make_key(container: Container, tenant: Tenant, *scopes: str) -> str:
     issued = await create_api_key(container.uow_factory, tenant.business_id, frozenset(scopes))
+    remember_secret(issued.key)
     return issued.key
 
 
@@ -55,6 +58,7 @@ async def make_orders(
 ) -> list[int]:
     """Insert `n` orders directly in the given state (each with its creation history row)."""
     now = created_at or datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    remember_secret(customer_phone, customer_email)
     rows = [
         {
             "business_id": tenant.business_id,

@@ -25,6 +25,7 @@ from orderflow.adapters.tables import metadata
 from orderflow.api.app import create_app
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
+from tests import log_scan
 
 PG_ADMIN_URL = os.environ.get(
     "ORDERFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -129,7 +130,7 @@ def settings(database: Database, tmp_path: Path) -> Settings:
     url = database.fresh_url(tmp_path)
     if database.kind == "postgresql":
         asyncio.run(_truncate(url))
-    return Settings(database_url=url)
+    return Settings(database_url=url, env="development")
 
 
 @pytest.fixture
@@ -149,7 +150,35 @@ async def client(container: Container) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    log_scan.install()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if log_scan.captured.leaks():
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    leaks = log_scan.captured.leaks()
+    if leaks:
+        bar = "!" * 78
+        terminalreporter.write_line(bar, red=True, bold=True)
+        terminalreporter.write_line(
+            f"SECRETS IN LOGS: {len(leaks)} key(s)/secret(s)/phone(s)/email(s) made by the tests "
+            "appear in log lines:",
+            red=True,
+            bold=True,
+        )
+        for lines in leaks.values():
+            for line in lines:
+                terminalreporter.write_line(f"  {line[:300]}", red=True)
+        terminalreporter.write_line(bar, red=True, bold=True)
+    else:
+        terminalreporter.write_line(
+            f"log scan: {len(log_scan.captured.lines)} log lines checked for "
+            f"{log_scan.secrets_count()} keys/secrets/phones/emails the tests created; none found"
+        )
     if _pg_skip_reason:
         bar = "!" * 78
         terminalreporter.write_line(bar, red=True, bold=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -13,6 +14,8 @@ from orderflow.adapters.migrate import upgrade
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
 from orderflow.domain.errors import OrderflowError
+from orderflow.observability.logs import configure_logging
+from orderflow.observability.metrics import shared_across_processes
 from orderflow.services.access import ALL_SCOPES, create_api_key, create_business, revoke_api_key
 from orderflow.services.demo import seed_demo
 
@@ -87,22 +90,27 @@ Console:  {base}/console/ (sign in with the API key above)
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    if args.no_access_log:
+        os.environ["ORDERFLOW_LOG_ACCESS"] = "false"  # read again by every server process
     settings = Settings()
+    configure_logging(settings.log_level, settings.log_format, access=settings.log_access)
     if settings.is_sqlite and args.workers > 1:
         raise SystemExit(
             "orderflow: several workers need PostgreSQL (SQLite has one writer per file); "
             "set ORDERFLOW_DATABASE_URL=postgresql://... or use --workers 1"
         )
-    uvicorn.run(
-        "orderflow.api.app:create_app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        access_log=not args.no_access_log,
-        proxy_headers=True,
-        timeout_graceful_shutdown=args.graceful_timeout,
-    )
+    with shared_across_processes(args.workers):
+        uvicorn.run(
+            "orderflow.api.app:create_app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            access_log=False,  # orderflow writes its own (observability/logs.py says why)
+            log_config=None,
+            proxy_headers=True,
+            timeout_graceful_shutdown=args.graceful_timeout,
+        )
 
 
 def parser() -> argparse.ArgumentParser:

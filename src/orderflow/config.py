@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "orderflow-dev-secret-key-not-for-production"
@@ -36,6 +37,26 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: float = Field(
         default=24.0, gt=0, description="How long an idempotency key and its answer are kept."
     )
+    env: Literal["production", "development"] = Field(
+        default="production",
+        description="development relaxes the startup safety checks (make run, tests).",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="Level of orderflow's own loggers."
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one object per line; text: for a terminal."
+    )
+    log_access: bool = Field(default=True, description="One log line per HTTP request.")
+    metrics_token: str = Field(
+        default="",
+        description="Bearer token /metrics requires; empty: only clients on this host may scrape.",
+    )
+
+    @field_validator("env", "log_level", "log_format", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @cached_property
     def is_sqlite(self) -> bool:

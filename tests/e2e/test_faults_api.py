@@ -135,7 +135,8 @@ async def test_database_down_then_back_recovers_by_itself(
             down = await client.post(
                 URL, headers=tenant.headers, json={"ids": ids, "status": "ready"}
             )
-            health = await client.get("/healthz")
+            ready = await client.get("/readyz")
+            alive = await client.get("/healthz")
             await admin.execute(f'ALTER DATABASE "{dbname}" ALLOW_CONNECTIONS true')
             up = await client.post(
                 URL, headers=tenant.headers, json={"ids": ids, "status": "ready"}
@@ -147,7 +148,8 @@ async def test_database_down_then_back_recovers_by_itself(
     assert down.status_code == 503, down.text
     assert down.json()["error_code"] == "database_unavailable"
     assert down.headers["retry-after"] == "1"
-    assert health.status_code == 503
+    assert ready.status_code == 503 and ready.json()["error_code"] == "database_unavailable"
+    assert alive.status_code == 200  # the process itself is fine: no restart needed
     assert up.status_code == 200, up.text
 
 

@@ -113,8 +113,3 @@ async def test_unknown_route_and_bad_path_are_json_errors(
     assert bad.status_code == 400 and "id" in bad.json()["errors"]
     huge = await client.get(f"/v3/orders/{2**64}", headers=tenant.headers)
     assert huge.status_code == 400
-
-
-async def test_healthz(client: httpx.AsyncClient) -> None:
-    response = await client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"status": "ok"}

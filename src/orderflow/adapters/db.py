@@ -26,6 +26,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=0,
         pool_timeout=settings.db_pool_timeout_s,
         pool_pre_ping=True,
+        hide_parameters=True,  # bound values (customer phone, email) never reach logs or errors
         connect_args={
             "timeout": settings.db_connect_timeout_s,
             "server_settings": {"timezone": "UTC", "application_name": "orderflow"},
@@ -44,6 +45,7 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=0,
         pool_timeout=settings.db_pool_timeout_s,
+        hide_parameters=True,
         connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
     )
     busy_timeout = settings.sqlite_busy_timeout_ms

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import exc as sa_exc
 
 from orderflow.domain.errors import OrderflowError
+from orderflow.observability.metrics import DB_ERRORS, DB_RETRIES
 from orderflow.services.unit_of_work import StorageConflict, StorageUnavailable
 
 # SQLSTATEs after which running the transaction again can succeed.
@@ -16,7 +17,17 @@ _SQLITE_BUSY = ("database is locked", "database table is locked")
 
 def storage_error(exc: BaseException, *, connecting: bool = False) -> OrderflowError | None:
     """The port error `exc` stands for, or None when it is not a database availability or
-    conflict problem (then it is a bug and stays what it is)."""
+    conflict problem (then it is a bug and stays what it is). Counted in the metrics."""
+    error = _classify(exc, connecting=connecting)
+    if isinstance(error, StorageConflict):
+        DB_ERRORS.labels(kind="conflict").inc()
+        DB_RETRIES.inc()
+    elif isinstance(error, StorageUnavailable):
+        DB_ERRORS.labels(kind="unavailable").inc()
+    return error
+
+
+def _classify(exc: BaseException, *, connecting: bool) -> OrderflowError | None:
     if isinstance(exc, sa_exc.TimeoutError):  # no free pooled connection in time
         return StorageUnavailable("timed out waiting for a database connection")
     if isinstance(exc, sa_exc.DBAPIError):

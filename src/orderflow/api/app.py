@@ -12,14 +12,17 @@ from fastapi import FastAPI
 
 from orderflow.adapters.db import ping
 from orderflow.adapters.housekeeping import purge_forever
+from orderflow.adapters.readiness import check_readiness
 from orderflow.api.errors import install_error_handlers
 from orderflow.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from orderflow.api.openapi import install_openapi
 from orderflow.api.responses import OrjsonResponse
-from orderflow.api.routes import health, me, order_queries, orders
+from orderflow.api.routes import health, me, metrics, order_queries, orders
+from orderflow.api.telemetry import TelemetryMiddleware
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
 from orderflow.console import mount_console
+from orderflow.observability.logs import configure_logging
 
 DESCRIPTION = """
 orderflow changes the status of many orders at once — the Scalev-compatible
@@ -55,12 +58,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.container = container
     app.state.uow_factory = container.uow_factory
     app.state.database_ping = partial(ping, container.engine)
+    app.state.check_readiness = partial(check_readiness, container.engine)
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(BodyLimitMiddleware)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(TelemetryMiddleware)
+    app.add_middleware(RequestIdMiddleware)  # outermost: the request id is known to all inside
     # order_queries first: its fixed paths (/v3/orders/export) must win over /v3/orders/{id}.
-    for module in (order_queries, orders, me, health):
+    for module in (order_queries, orders, me, health, metrics):
         app.include_router(module.router)
     mount_console(app)
     return app
@@ -68,4 +73,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
 def create_app_from_env() -> FastAPI:
     """Entry point for `uvicorn --factory` (each server process builds its own app)."""
-    return create_app()
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format, access=settings.log_access)
+    return create_app(settings)

@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from orderflow.domain.errors import Unauthorized
+from orderflow.observability.context import bind
 from orderflow.services.access import Principal, Scope, authenticate
 from orderflow.services.cursors import CursorCodec
 from orderflow.services.idempotency import MAX_KEY_LENGTH, IdempotencyKey, fingerprint
@@ -40,6 +41,7 @@ async def get_principal(
         raise Unauthorized("Unauthorized")
     principal = await authenticate(uow_factory, credentials.credentials)
     request.state.principal = principal
+    bind(business_id=principal.business_id, api_key=principal.api_key_prefix)
     return principal
 
 

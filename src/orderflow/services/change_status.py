@@ -57,6 +57,7 @@ class ChangeStatusResult:
     data: list[OrderState] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     changed: int = 0
+    changed_by_status: dict[str, int] = field(default_factory=dict)  # new status → orders
 
 
 Clock = Callable[[], datetime]
@@ -113,6 +114,9 @@ async def _apply(
                 await uow.commit()
             raise refusal
         result.changed = len(applied)
+        for change in applied:
+            status = change.decision.status.value
+            result.changed_by_status[status] = result.changed_by_status.get(status, 0) + 1
         if applied and not command.dry_run:
             now = clock()
             await uow.orders.update_many(applied, now)

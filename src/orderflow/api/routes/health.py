@@ -1,10 +1,11 @@
-"""Liveness: is the process up and can it reach its database."""
+"""Operations: liveness (`/healthz`) and readiness (`/readyz`) for load balancers and systemd."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from orderflow.adapters.readiness import Readiness
 from orderflow.api.errors import error_body
 from orderflow.api.openapi import error_responses
 from orderflow.api.responses import OrjsonResponse
@@ -12,13 +13,26 @@ from orderflow.api.responses import OrjsonResponse
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", responses=error_responses(503))
-async def healthz(request: Request) -> Response:
-    """200 when the process is up and its database answers, else 503."""
-    if await request.app.state.database_ping():
-        return OrjsonResponse({"status": "ok"})
-    return OrjsonResponse(
-        error_body("database unavailable", "database_unavailable"),
-        503,
-        headers={"Retry-After": "1"},
-    )
+@router.get("/healthz")
+async def healthz() -> Response:
+    """200 while the process is up and its event loop answers; touches no database."""
+    return OrjsonResponse({"status": "ok"})
+
+
+@router.get("/readyz", responses=error_responses(503))
+async def readyz(request: Request) -> Response:
+    """200 when the database answers and its schema is at the newest migration, else 503."""
+    readiness: Readiness = await request.app.state.check_readiness()
+    migrations = {"current": readiness.current, "head": readiness.head}
+    if readiness.ready:
+        return OrjsonResponse({"status": "ready", "database": "ok", "migrations": migrations})
+    if not readiness.database:
+        body = error_body("not ready: the database is unavailable", "database_unavailable")
+    else:
+        body = error_body(
+            f"not ready: the database schema is at {readiness.current}, this code needs "
+            f"{readiness.head}; run `orderflow migrate`",
+            "migrations_pending",
+            migrations=migrations,
+        )
+    return OrjsonResponse(body, 503, headers={"Retry-After": "1"})

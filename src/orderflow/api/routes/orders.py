@@ -26,10 +26,11 @@ from orderflow.api.schemas import (
     OrderCreateRequest,
     OrderResponse,
 )
+from orderflow.api.telemetry import observed_change_status
 from orderflow.api.views import change_status_body, order_body
 from orderflow.domain.errors import OrderflowError
 from orderflow.domain.lifecycle import PaymentDetails, Target
-from orderflow.services.change_status import ChangeOrderStatus, ChangeStatusResult, change_status
+from orderflow.services.change_status import ChangeOrderStatus, ChangeStatusResult
 from orderflow.services.idempotency import IdempotencyKey, Idempotent
 from orderflow.services.orders import create_order, get_order
 from orderflow.services.unit_of_work import NewItem, NewOrder, OrderRecord, StoredResponse
@@ -102,7 +103,7 @@ async def change_order_status(
         return change_status_body(result, include_rejected=include_rejected)
 
     idempotency = idempotent(idempotency_key, 200, render)
-    result = await change_status(uow_factory, actor, command, idempotency=idempotency)
+    result = await observed_change_status(uow_factory, actor, command, idempotency=idempotency)
     return OrjsonResponse(render(result))
 
 

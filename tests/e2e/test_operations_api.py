@@ -1,0 +1,232 @@
+"""Operations endpoints over HTTP: liveness, readiness, and the Prometheus metrics."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
+
+from orderflow.adapters.migrate import head_revision
+from orderflow.api.app import create_app
+from orderflow.bootstrap import Container, build
+from orderflow.config import Settings
+from tests.builders import make_orders, make_tenant
+from tests.conftest import Database
+
+URL = "/v3/orders/change-status"
+
+
+def unreachable_url(database: Database, tmp_path: Path) -> str:
+    """A database URL of the same kind that cannot be reached."""
+    if database.kind == "sqlite":
+        # Not a missing directory: aiosqlite's failed-connect thread outlives the event loop.
+        broken = tmp_path / "broken.db"
+        broken.write_bytes(b"this is not an SQLite database" * 100)
+        return f"sqlite:///{broken}"
+    return "postgresql://postgres@127.0.0.1:1/orderflow"
+
+
+@pytest.fixture
+async def down_client(database: Database, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app whose database cannot be reached."""
+    container = build(Settings(database_url=unreachable_url(database, tmp_path)))
+    transport = httpx.ASGITransport(app=create_app(container=container))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://orderflow.test") as c:
+            yield c
+    finally:
+        await container.close()
+
+
+async def test_healthz_answers_without_the_database(
+    client: httpx.AsyncClient, down_client: httpx.AsyncClient
+) -> None:
+    for c in (client, down_client):
+        response = await c.get("/healthz")
+        assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_readyz_when_database_is_at_head(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200, response.text
+    head = head_revision()
+    assert response.json() == {
+        "status": "ready",
+        "database": "ok",
+        "migrations": {"current": head, "head": head},
+    }
+
+
+async def test_readyz_is_503_when_database_is_unreachable(down_client: httpx.AsyncClient) -> None:
+    response = await down_client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["error_code"] == "database_unavailable"
+    assert response.headers["retry-after"] == "1"
+
+
+async def test_readyz_is_503_when_migrations_are_behind(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    head = head_revision()
+    async with container.engine.begin() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    try:
+        response = await client.get("/readyz")
+    finally:
+        async with container.engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head})
+    assert response.status_code == 503
+    body = response.json()
+    assert body["error_code"] == "migrations_pending"
+    assert body["migrations"] == {"current": "older", "head": head}
+    assert "orderflow migrate" in body["error"]
+
+
+def sample(exposition: str, name: str, **labels: str) -> float:
+    """The value of one sample in a Prometheus exposition (0 when absent)."""
+    for family in text_string_to_metric_families(exposition):
+        for s in family.samples:
+            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+                return float(s.value)
+    return 0.0
+
+
+async def scrape(client: httpx.AsyncClient) -> str:
+    response = await client.get("/metrics")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain")
+    return response.text
+
+
+async def test_metrics_count_requests_by_route_template_and_status(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    tenant = await make_tenant(container)
+    [id_] = await make_orders(container, tenant, 1)
+    route = {"method": "GET", "route": "/v3/orders/{id}"}
+    before = await scrape(client)
+    assert (await client.get(f"/v3/orders/{id_}", headers=tenant.headers)).status_code == 200
+    assert (await client.get("/v3/orders/999999", headers=tenant.headers)).status_code == 404
+    assert (await client.get("/no/such/path")).status_code == 404
+    after = await scrape(client)
+
+    name = "orderflow_http_requests_total"
+    for status, n in (("200", 1), ("404", 1)):
+        delta = sample(after, name, **route, status=status) - sample(
+            before, name, **route, status=status
+        )
+        assert delta == n
+    unmatched = {"method": "GET", "route": "unmatched", "status": "404"}
+    assert sample(after, name, **unmatched) - sample(before, name, **unmatched) == 1
+    latency = "orderflow_http_request_duration_seconds_count"
+    assert sample(after, latency, **route) - sample(before, latency, **route) == 2
+
+
+async def test_metrics_count_changed_orders_batches_and_refusals(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    tenant = await make_tenant(container)
+    pending = await make_orders(container, tenant, 3)
+    canceled = await make_orders(container, tenant, 2, status="canceled")
+    before = await scrape(client)
+
+    ok = await client.post(
+        URL, headers=tenant.headers, json={"ids": pending, "status": "confirmed"}
+    )
+    assert ok.status_code == 200
+    refused = await client.post(
+        URL, headers=tenant.headers, json={"ids": [*canceled, 999999], "status": "shipped"}
+    )
+    assert refused.status_code == 400
+    skipped = await client.post(
+        f"{URL}?on_error=skip", headers=tenant.headers, json={"ids": canceled, "status": "pending"}
+    )
+    assert skipped.status_code == 200
+    dry = await client.post(
+        f"{URL}?dry_run=true", headers=tenant.headers, json={"ids": pending, "status": "shipped"}
+    )
+    assert dry.status_code == 200
+    after = await scrape(client)
+
+    def delta(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert delta("orderflow_orders_changed_total", status="confirmed") == 3
+    assert delta("orderflow_orders_changed_total", status="shipped") == 0  # the dry run
+    assert delta("orderflow_change_status_batch_size_count") == 3
+    assert delta("orderflow_change_status_batch_size_sum") == 3 + 3 + 2
+    assert delta("orderflow_transitions_refused_total", reason="order_not_found") == 1
+    assert delta("orderflow_transitions_refused_total", reason="invalid_transition") == 4
+
+
+async def test_metrics_refuse_remote_clients_without_a_token(container: Container) -> None:
+    transport = httpx.ASGITransport(app=create_app(container=container), client=("203.0.113.7", 5))
+    async with httpx.AsyncClient(transport=transport, base_url="http://orderflow.test") as remote:
+        response = await remote.get("/metrics")
+    assert response.status_code == 403
+    assert "ORDERFLOW_METRICS_TOKEN" in response.json()["error"]
+
+
+async def test_metrics_require_the_token_when_one_is_set(settings: Settings) -> None:
+    container = build(settings.model_copy(update={"metrics_token": "scrape-me-0123456789"}))
+    transport = httpx.ASGITransport(app=create_app(container=container), client=("203.0.113.7", 5))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://orderflow.test") as c:
+            missing = await c.get("/metrics")
+            wrong = await c.get("/metrics", headers={"Authorization": "Bearer nope"})
+            right = await c.get(
+                "/metrics", headers={"Authorization": "Bearer scrape-me-0123456789"}
+            )
+    finally:
+        await container.close()
+    assert missing.status_code == 401 and wrong.status_code == 401
+    assert missing.headers["www-authenticate"] == "Bearer"
+    assert right.status_code == 200 and "orderflow_http_requests_total" in right.text
+
+
+async def test_metrics_are_not_in_the_public_openapi_document(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    assert "/metrics" not in paths and "/readyz" in paths and "/healthz" in paths
+
+
+async def test_metrics_count_idempotent_replays_once_each(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 2)
+    headers = {**tenant.headers, "Idempotency-Key": "metrics-replay-1"}
+    body = {"ids": ids, "status": "confirmed"}
+    before = await scrape(client)
+    first = await client.post(URL, headers=headers, json=body)
+    again = await client.post(URL, headers=headers, json=body)
+    after = await scrape(client)
+
+    assert first.status_code == again.status_code == 200
+    assert again.headers["idempotent-replayed"] == "true"
+    replays = "orderflow_idempotent_replays_total"
+    assert sample(after, replays) - sample(before, replays) == 1
+    changed = "orderflow_orders_changed_total"
+    assert (
+        sample(after, changed, status="confirmed") - sample(before, changed, status="confirmed")
+        == 2
+    )
+
+
+@pytest.mark.postgresql_only
+async def test_metrics_count_database_errors(
+    client: httpx.AsyncClient, down_client: httpx.AsyncClient
+) -> None:
+    before = await scrape(client)
+    well_formed = "sk_" + "A" * 12 + "_" + "b" * 32
+    response = await down_client.get("/v3/me", headers={"Authorization": f"Bearer {well_formed}"})
+    after = await scrape(client)
+
+    assert response.status_code == 503
+    errors = "orderflow_db_errors_total"
+    assert (
+        sample(after, errors, kind="unavailable") - sample(before, errors, kind="unavailable") >= 1
+    )
