@@ -12,6 +12,8 @@ from playwright.sync_api import Page, expect
 
 from orderflow.services.demo import DEMO_KEY
 
+NASTY_NAME = '<img src=x onerror="document.title=1">Budi'
+
 
 def sign_in(page: Page) -> None:
     page.goto("/console/")
@@ -122,13 +124,19 @@ def test_order_timeline_shows_who_when_and_from_to(
         json={"ids": [order["id"]], "status": "pending", "payment_method": "cod", "by": "Rina"},
     )
     assert moved.status_code == 200, moved.text
-    # when the seller finds it by its number and opens it
+    # when the seller finds it by its number and today's date
     sign_in(page)
+    today = page.evaluate("new Date().toLocaleDateString('en-CA')")  # YYYY-MM-DD, local
     page.fill("#f-search", order["order_id"])
+    page.fill("#f-since", today)
+    page.fill("#f-until", today)
     page.press("#f-search", "Enter")
     expect(page).to_have_url(re.compile(rf"search={order['order_id']}"))
+    expect(page).to_have_url(re.compile(rf"until={today}"))
+    row = page.locator(f"#rows tr[data-id='{order['id']}']")
     expect(page.locator("#rows tr[data-id]")).to_have_count(1)
-    page.click(f"#rows tr[data-id='{order['id']}'] .order-link")
+    # when they open it
+    row.locator(".order-link").click()
     # then the timeline shows created → pending by Rina, and the URL names the order
     timeline = page.locator("#status-timeline li")
     expect(timeline).to_have_count(2)
@@ -142,11 +150,31 @@ def test_order_timeline_shows_who_when_and_from_to(
     page.keyboard.press("Escape")
     expect(page.locator("#detail-dialog")).not_to_be_visible()
     expect(page).not_to_have_url(re.compile(r"order="))
+    # and a date range that ends before today finds nothing
+    page.fill("#f-since", "")
+    page.fill("#f-until", "2020-01-01")
+    page.press("#f-search", "Enter")
+    expect(page.locator("#rows td.empty")).to_be_visible()
 
 
-def test_export_the_current_tab(page: Page) -> None:
-    # given the Completed tab
+def test_data_is_text_and_export_follows_the_tab(page: Page, api: httpx.Client) -> None:
+    # given an order whose customer name is markup
+    created = api.post(
+        "/v3/orders",
+        json={
+            "customer": {"name": NASTY_NAME},
+            "items": [{"name": "Kopi", "quantity": 1, "price": "85000.00"}],
+        },
+    )
+    assert created.status_code == 201, created.text
+    # when the seller finds it, its name is shown as text, never run as markup
     sign_in(page)
+    page.fill("#f-search", created.json()["data"]["order_id"])
+    page.press("#f-search", "Enter")
+    expect(page.locator("#rows tr[data-id] td").nth(2)).to_have_text(NASTY_NAME)
+    assert page.locator("#rows img").count() == 0 and page.title() != "1"
+    # given the Completed tab (no other filter)
+    page.click("#f-reset")
     page.click('#tabs [data-status="completed"]')
     # when it is exported: the file has exactly the orders of that tab
     completed = count_of(page, "completed")
@@ -164,6 +192,9 @@ def test_phone_screen_language_keyboard_and_sign_out(page: Page, shots: Path) ->
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     expect(page.locator("table.orders th:has-text('Customer')")).to_be_hidden()
     expect(page.locator("label.page-label")).to_be_visible()  # "select page" stays reachable
+    expect(page.locator("#filters")).to_be_hidden()  # folded away until asked for
+    page.click("#filters-toggle")
+    expect(page.locator("#f-search")).to_be_visible()
     shot(page, shots, "phone")
     # when the language is switched, the statuses take the names Indonesian sellers use
     page.click("#lang")

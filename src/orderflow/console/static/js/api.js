@@ -15,10 +15,11 @@ export const session = {
 };
 
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter = null) {
     super(body?.error || `HTTP ${status}`);
     this.status = status;
     this.body = body || {};
+    this.retryAfter = retryAfter;
   }
   get code() {
     return this.body.error_code || "";
@@ -67,7 +68,7 @@ export async function call(path, { method = "GET", query, json, form, raw = fals
       data = { error: response.statusText, error_code: `http_${response.status}` };
     }
     if (response.status === 401) hooks.onUnauthorized();
-    throw new ApiError(response.status, data);
+    throw new ApiError(response.status, data, response.headers.get("Retry-After"));
   }
   return raw ? response : response.json();
 }

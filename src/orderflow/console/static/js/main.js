@@ -81,7 +81,7 @@ function renderTabs() {
         onkeydown: tabKeys,
       },
       status ? statusName(status) : t("tabs.all"),
-      count === null ? null : h("span", { class: "count", "data-count": String(count) }, countText),
+      count === null ? null : [" ", h("span", { class: "count", "data-count": String(count) }, countText)],
     );
   });
   fill($("#tabs"), tabs);
@@ -143,6 +143,15 @@ function buildFilterOptions() {
   $("#f-search").value = view.filters.search;
   $("#f-since").value = view.filters.since;
   $("#f-until").value = view.filters.until;
+}
+
+function filtersActive() {
+  return ["payment_status", "payment_method", "since", "until", "search"].some((n) => view.filters[n]);
+}
+
+function showFilters(open) {
+  $("#filters").classList.toggle("open", open);
+  $("#filters-toggle").setAttribute("aria-expanded", open ? "true" : "false");
 }
 
 function readFilterForm() {
@@ -386,6 +395,9 @@ function start() {
     buildFilterOptions();
     newView();
   });
+  $("#filters-toggle").addEventListener("click", () =>
+    showFilters(!$("#filters").classList.contains("open")));
+  showFilters(filtersActive());
   $("#select-page").addEventListener("change", (e) => togglePage(e.currentTarget.checked));
   $("#prev").addEventListener("click", () => goPage("prev"));
   $("#next").addEventListener("click", () => goPage("next"));
