@@ -43,7 +43,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a real server on a fresh SQLite file with demo orders."""
-    db = tmp_path_factory.mktemp("console") / "orderflow.db"
+    home = tmp_path_factory.mktemp("console")
+    db = home / "orderflow.db"
     env = {**os.environ, "ORDERFLOW_DATABASE_URL": f"sqlite:///{db}"}
     seeded = subprocess.run(
         [sys.executable, "-m", "orderflow", "demo", "--orders", str(DEMO_ORDERS)],
@@ -51,9 +52,11 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )  # fmt: skip
     assert seeded.returncode == 0, seeded.stderr
     port = _free_port()
+    # The server's logs go to a file: a pipe nobody reads would fill up and stall it.
+    log = (home / "serve.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "orderflow", "serve", "--port", str(port), "--no-access-log"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -65,8 +68,7 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                output = server.stderr.read() if server.stderr else ""
-                pytest.fail(f"orderflow serve did not start: {output}")
+                pytest.fail(f"orderflow serve did not start: {(home / 'serve.log').read_text()}")
             time.sleep(0.2)
         yield base
     finally:
@@ -76,8 +78,9 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-        if server.stderr:
-            server.stderr.close()
+        log.close()
+    # every console request carried the key: the server's log must not have kept it
+    assert DEMO_KEY not in (home / "serve.log").read_text()
 
 
 @pytest.fixture(scope="module")
