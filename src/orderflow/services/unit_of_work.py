@@ -57,7 +57,7 @@ class OrderSnapshot:
     status: OrderStatus
     payment_status: PaymentStatus
     version: int
-    row: dict[str, Any]  # every column, for the event payload
+    row: dict[str, Any]  # the state and every field its events carry, by column name
 
 
 @dataclass(frozen=True, slots=True)
