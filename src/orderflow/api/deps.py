@@ -22,8 +22,9 @@ bearer = HTTPBearer(
 )
 
 
-def get_uow_factory(request: Request) -> UnitOfWorkFactory:
+async def get_uow_factory(request: Request) -> UnitOfWorkFactory:
     """The app's unit-of-work factory."""
+    # async on purpose: FastAPI runs a plain `def` dependency in a worker thread, on every request.
     factory: UnitOfWorkFactory = request.app.state.uow_factory
     return factory
 
@@ -70,7 +71,7 @@ ListOrdersActor = Annotated[Actor, Depends(requires(Scope.ORDER_LIST))]
 ManageWebhooksActor = Annotated[Actor, Depends(requires(Scope.WEBHOOK_MANAGE))]
 
 
-def get_cursor_codec(request: Request) -> CursorCodec:
+async def get_cursor_codec(request: Request) -> CursorCodec:
     """Signs and checks pagination cursors with the configured secret key."""
     return CursorCodec(request.app.state.container.settings.secret_key.get_secret_value())
 
