@@ -210,3 +210,8 @@ def test_phone_screen_language_keyboard_and_sign_out(page: Page, shots: Path) ->
     page.click("#signout")
     expect(page.locator("#signin")).to_be_visible()
     assert page.evaluate("sessionStorage.length") == 0
+    # and a wrong key is refused with a message, and not kept
+    page.fill("#key", "sk_wrong_key")
+    page.press("#key", "Enter")
+    expect(page.locator("#signin-error")).not_to_be_empty()
+    assert page.evaluate("sessionStorage.length") == 0

@@ -37,6 +37,7 @@ function newIdempotencyKey() {
 
 /** fetch() on our own origin with the Bearer key; JSON in, JSON or a Response out. */
 export async function call(path, { method = "GET", query, json, form, raw = false, signal } = {}) {
+  if (!session.key) throw new ApiError(401, { error: "Signed out", error_code: "unauthorized" });
   const url = new URL(path, location.origin);
   for (const [name, value] of Object.entries(query || {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, value);

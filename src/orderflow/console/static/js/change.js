@@ -18,6 +18,10 @@ export function openChangeDialog(orders, { onDone }) {
   dialog.onclose = () => {
     if (state.changed) onDone();
   };
+  // While a change is being applied, Escape must not hide its outcome.
+  dialog.oncancel = (event) => {
+    if (state.busy) event.preventDefault();
+  };
   showForm(dialog, state);
   if (!dialog.open) dialog.showModal();
 }
@@ -198,6 +202,7 @@ async function apply(dialog, state, { skip }) {
   fill(dialog, h("h2", { id: "change-title" }, t("apply.running")), bar, label);
   const answer = { data: [], rejected: [] };
   let done = 0;
+  state.busy = true;
   try {
     const chunks = skip ? chunked(ids, CHUNK) : [ids];
     for (const chunk of chunks) {
@@ -214,6 +219,8 @@ async function apply(dialog, state, { skip }) {
   } catch (err) {
     showFailure(dialog, state, err, { done, total: ids.length });
     return;
+  } finally {
+    state.busy = false;
   }
   const result = outcomes(state, answer);
   const close = h("button", { type: "button", class: "primary", onclick: () => dialog.close() }, t("change.close"));

@@ -369,8 +369,8 @@ function start() {
   setLang(currentLang());
   translatePage();
   hooks.onUnauthorized = () => {
-    session.signOut();
-    showSignIn(t("signin.bad"));
+    signOut();
+    $("#signin-error").textContent = t("signin.bad");
   };
   $("#lang").addEventListener("click", () => {
     setLang(currentLang() === "en" ? "id" : "en");

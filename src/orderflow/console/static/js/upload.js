@@ -13,6 +13,9 @@ export function openUploadDialog({ onDone }) {
   dialog.onclose = () => {
     if (state.changed) onDone();
   };
+  dialog.oncancel = (event) => {
+    if (state.busy) event.preventDefault();
+  };
   showPicker(dialog, state);
   if (!dialog.open) dialog.showModal();
 }
@@ -154,9 +157,11 @@ function showCheck(dialog, state, answer) {
 async function apply(dialog, state, { skip }) {
   fill(dialog, h("h2", { id: "upload-title" }, t("apply.running")), h("progress", { "aria-label": t("apply.running") }));
   let answer;
+  state.busy = true;
   try {
     answer = await uploadChangeStatus(state.file, { tz: state.tz, skip });
   } catch (err) {
+    state.busy = false;
     const problems = err instanceof ApiError ? problemsOf(err.body) : [];
     fill(dialog,
       h("h2", { id: "upload-title" }, t("result.title")),
@@ -166,6 +171,7 @@ async function apply(dialog, state, { skip }) {
         h("button", { type: "button", class: "primary", onclick: () => dialog.close() }, t("change.close"))));
     return;
   }
+  state.busy = false;
   state.changed = true;
   const problems = problemsOf(answer);
   const close = h("button", { type: "button", class: "primary", onclick: () => dialog.close() }, t("change.close"));
