@@ -215,3 +215,43 @@ def test_phone_screen_language_keyboard_and_sign_out(page: Page, shots: Path) ->
     page.press("#key", "Enter")
     expect(page.locator("#signin-error")).not_to_be_empty()
     assert page.evaluate("sessionStorage.length") == 0
+
+
+def test_large_selection_applies_in_chunks_with_progress(page: Page, api: httpx.Client) -> None:
+    # given every order selected ("all N matching" on the All tab)
+    sign_in(page)
+    total = count_of(page, "")
+    page.check("#select-page")
+    page.click("#select-all")
+    expect(page.locator("#selected-count")).to_contain_text(str(total))
+    calls: list[str] = []
+    page.on(
+        "request",
+        lambda r: calls.append(r.url) if "/v3/orders/change-status" in r.url else None,
+    )
+    page.evaluate(
+        """() => {
+            window.progressSeen = [];
+            new MutationObserver((records) => {
+                for (const r of records) {
+                    if (r.target.id === "apply-progress" && r.attributeName === "value") {
+                        window.progressSeen.push(Number(r.oldValue || 0));
+                    }
+                }
+            }).observe(document.body, { subtree: true, attributes: true, attributeOldValue: true });
+        }"""
+    )
+    # when they cancel them all, skipping the ones that cannot be canceled
+    page.click("#change")
+    page.select_option("#c-status", "canceled")
+    page.click("#c-preview")
+    will = int(page.locator("#change-dialog .will-change dd").get_attribute("data-n") or "-1")
+    page.click("#apply-skip")
+    expect(page.locator("#change-dialog .summary .changed dd")).to_have_attribute(
+        "data-n", str(will)
+    )
+    # then one dry run and then several calls went out, and the bar followed them to the end
+    assert len(calls) >= 3 and "dry_run=true" in calls[0]
+    # (each value the bar had before it moved on: it stood part-way, never went back)
+    seen = page.evaluate("window.progressSeen")
+    assert seen == sorted(seen) and any(0 < v < total for v in seen), seen

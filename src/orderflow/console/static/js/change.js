@@ -7,7 +7,8 @@ import {
 } from "./i18n.js";
 import { describeError } from "./messages.js";
 
-const CHUNK = 500; // per request when skipping refused orders, so progress can be shown
+// Skipping refused orders goes in about ten calls (50 to 500 ids each) so progress can be shown.
+const chunkSize = (n) => Math.min(500, Math.max(50, Math.ceil(n / 10)));
 const SHOWN = 1000; // result rows drawn at most; the counts above them cover every order
 const BY_KEY = "orderflow.by";
 
@@ -204,7 +205,7 @@ async function apply(dialog, state, { skip }) {
   let done = 0;
   state.busy = true;
   try {
-    const chunks = skip ? chunked(ids, CHUNK) : [ids];
+    const chunks = skip ? chunked(ids, chunkSize(ids.length)) : [ids];
     for (const chunk of chunks) {
       const part = await changeStatus({ ...state.body, ids: chunk }, { skip });
       answer.data.push(...part.data);
