@@ -120,11 +120,13 @@ function okTable(data) {
   return h("div", { class: "table-wrap results" },
     h("table", { class: "outcomes" },
       h("thead", {}, h("tr", {},
+        h("th", { scope: "col" }, t("upload.row")),
         h("th", { scope: "col" }, t("result.order")),
         h("th", { scope: "col" }, t("col.status")),
         h("th", { scope: "col" }, t("col.payment_status")))),
       h("tbody", {}, data.slice(0, SHOWN).map((d) =>
         h("tr", { "data-id": String(d.id) },
+          h("td", {}, String(d.row ?? "")),
           h("td", {}, d.order_id || String(d.id)),
           h("td", {}, statusName(d.status)),
           h("td", {}, paymentName(d.payment_status)))))));
