@@ -8,8 +8,10 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orderflow.adapters.db import create_engine
+from orderflow.adapters.rate_counters import MemoryRateCounter, SqlRateCounter
 from orderflow.adapters.sql_unit_of_work import SqlUnitOfWorkFactory
 from orderflow.config import Settings
+from orderflow.services.rate_limits import RateLimiter, Window
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +21,7 @@ class Container:
     settings: Settings
     engine: AsyncEngine
     uow_factory: SqlUnitOfWorkFactory
+    rate_limiter: RateLimiter
 
     async def close(self) -> None:
         """Close every pooled connection."""
@@ -32,4 +35,12 @@ def build(settings: Settings | None = None) -> Container:
     uow_factory = SqlUnitOfWorkFactory(
         engine, idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours)
     )
-    return Container(settings=settings, engine=engine, uow_factory=uow_factory)
+    # Several server processes need one shared count (PostgreSQL); SQLite runs one process.
+    counter = MemoryRateCounter() if settings.is_sqlite else SqlRateCounter(engine)
+    rate_limiter = RateLimiter(
+        counter,
+        [Window(10, settings.rate_limit_per_10s), Window(3600, settings.rate_limit_per_hour)],
+    )
+    return Container(
+        settings=settings, engine=engine, uow_factory=uow_factory, rate_limiter=rate_limiter
+    )

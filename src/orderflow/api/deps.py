@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -13,6 +14,7 @@ from orderflow.observability.context import bind
 from orderflow.services.access import Principal, Scope, authenticate
 from orderflow.services.cursors import CursorCodec
 from orderflow.services.idempotency import MAX_KEY_LENGTH, IdempotencyKey, fingerprint
+from orderflow.services.rate_limits import RateLimited, RateLimiter
 from orderflow.services.unit_of_work import Actor, UnitOfWorkFactory
 
 bearer = HTTPBearer(
@@ -43,6 +45,13 @@ async def get_principal(
     principal = await authenticate(uow_factory, credentials.credentials)
     request.state.principal = principal
     bind(business_id=principal.business_id, api_key=principal.api_key_prefix)
+    limiter: RateLimiter = request.app.state.container.rate_limiter
+    if limiter.enabled:
+        try:
+            request.state.rate_limit = await limiter.hit(principal.api_key_id, time.time())
+        except RateLimited as exc:
+            request.state.rate_limit = exc.state
+            raise
     return principal
 
 

@@ -21,6 +21,7 @@ from orderflow.domain.errors import (
     Unauthorized,
 )
 from orderflow.services.idempotency import IdempotencyKeyReused, Replayed
+from orderflow.services.rate_limits import RateLimited
 from orderflow.services.unit_of_work import (
     IdempotencyKeyInUse,
     StorageConflict,
@@ -38,6 +39,7 @@ STATUS_BY_ERROR: dict[type[OrderflowError], int] = {
     NotFound: 404,
     IdempotencyKeyInUse: 409,
     IdempotencyKeyReused: 422,
+    RateLimited: 429,
     StorageUnavailable: 503,
     StorageConflict: 503,
 }
@@ -92,6 +94,8 @@ def error_answer(exc: OrderflowError) -> tuple[int, dict[str, Any], dict[str, st
     headers: dict[str, str] | None = None
     if status == 401:
         headers = {"WWW-Authenticate": "Bearer"}
+    elif isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     elif status in (409, 503):
         headers = {"Retry-After": RETRY_AFTER_S}
     extra: dict[str, Any] = {}

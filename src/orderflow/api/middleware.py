@@ -13,7 +13,8 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class RequestIdMiddleware:
-    """Puts `request_id` in `scope["state"]` and echoes it as `X-Request-ID` on the response."""
+    """Puts `request_id` in `scope["state"]` and echoes it as `X-Request-ID` on the response,
+    with the caller's `X-Ratelimit-*` once authentication has counted the request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -31,7 +32,14 @@ class RequestIdMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                rate_limit = scope["state"].get("rate_limit")
+                if rate_limit is not None:
+                    # Set by authentication: every answer to a known key carries its limits.
+                    headers["X-Ratelimit-Limit"] = str(rate_limit.limit)
+                    headers["X-Ratelimit-Remaining"] = str(rate_limit.remaining)
+                    headers["X-Ratelimit-Reset"] = str(rate_limit.reset_s)
             await send(message)
 
         await self.app(scope, receive, send_with_id)

@@ -297,3 +297,11 @@ class UnitOfWorkFactory(Protocol):
         write: bool = True,
         idempotency_key: str | None = None,
     ) -> UnitOfWork: ...
+
+
+class RateCounter(Protocol):
+    """Counts hits per bucket in fixed windows, shared by every server process that must agree."""
+
+    async def hit(self, bucket: str, windows: Sequence[int], now: float) -> list[int]:
+        """Count one hit in the current window of each length (seconds); the counts after it."""
+        ...
