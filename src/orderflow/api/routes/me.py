@@ -14,7 +14,7 @@ from orderflow.services.access import describe_business
 router = APIRouter(prefix="/v3", tags=["account"])
 
 
-@router.get("/me", response_model=MeResponse, responses=error_responses(401))
+@router.get("/me", response_model=MeResponse, responses=error_responses(401, 429, 503))
 async def me(principal: PrincipalDep, uow_factory: UowFactoryDep) -> Response:
     """The business and scopes of the calling API key."""
     business = await describe_business(uow_factory, principal.business_id)

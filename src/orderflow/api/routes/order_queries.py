@@ -13,7 +13,7 @@ from starlette.responses import Response, StreamingResponse
 
 from orderflow.api.csv_export import csv_chunks
 from orderflow.api.deps import CursorCodecDep, ListOrdersActor, ReadOrderActor, UowFactoryDep
-from orderflow.api.openapi import error_responses
+from orderflow.api.openapi import READING, error_responses
 from orderflow.api.order_query_schemas import OrderListResponse, StatusHistoryResponse
 from orderflow.api.responses import OrjsonResponse
 from orderflow.api.schemas import MAX_ID
@@ -108,7 +108,7 @@ OrderFilterDep = Annotated[OrderFilter, Depends(order_filter)]
     "",
     response_model=OrderListResponse,
     summary="List orders",
-    responses=error_responses(400, 401, 403),
+    responses=error_responses(*READING),
 )
 async def list_(
     where: OrderFilterDep,
@@ -152,7 +152,7 @@ async def list_(
             "content": {"text/csv": {"schema": {"type": "string"}}},
             "description": "One row per order, newest first, every status and payment column",
         },
-        **error_responses(400, 401, 403),
+        **error_responses(*READING),
     },
 )
 async def export(
@@ -171,7 +171,7 @@ async def export(
     "/{id}/status-history",
     response_model=StatusHistoryResponse,
     summary="Get an order's status history",
-    responses=error_responses(400, 401, 403, 404),
+    responses=error_responses(*READING, 404),
 )
 async def status_history(
     id: Annotated[int, Path(ge=1, le=MAX_ID, description="Order primary key ID")],
