@@ -69,7 +69,7 @@ _STATUSES = {s.value: s for s in OrderStatus}
 _PAYMENT_STATUSES = {p.value: p for p in PaymentStatus}
 
 
-def _update_sql(source: str) -> str:
+def _update_sql(source: str, dialect: str) -> str:
     stamps = [
         f"{col} = CASE WHEN v.entered_status = '{status}' THEN :now ELSE orders.{col} END"
         for status, col in STATUS_TIME_COLUMNS.items()
@@ -88,9 +88,13 @@ def _update_sql(source: str) -> str:
             *payment,
         ]
     )
+    # On SQLite the unary + keeps the planner off the business_id index: with it, SQLite scans
+    # the business's orders once per row of `v` (quadratic: 10,000 ids took minutes); without,
+    # it reads `v` once and finds each order by primary key.
+    business = "+orders.business_id" if dialect == "sqlite" else "orders.business_id"
     return (
         f"UPDATE orders SET\n  {sets}\nFROM {source}\n"
-        "WHERE orders.id = v.id AND orders.business_id = :business_id"
+        f"WHERE orders.id = v.id AND {business} = :business_id"
     )
 
 
@@ -153,7 +157,7 @@ class SqlOrderRepository:
         """Apply every change in one UPDATE statement."""
         rows = [_update_row(change) for change in changes]
         source, params = values_source(self._dialect, _UPDATE_COLUMNS, rows)
-        stmt = text(_update_sql(source)).bindparams(
+        stmt = text(_update_sql(source, self._dialect)).bindparams(
             bindparam("now", type_=orders.c.updated_at.type)
         )
         await self._conn.execute(stmt, {**params, "now": now, "business_id": self._business_id})
