@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format clean bench bench-quick screenshots
+.PHONY: install run test lint format clean bench bench-quick screenshots stress
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# The long versions of the concurrency, idempotency-race, crash, several-process and fuzz tests
+# (docs/guarantees.md): the same tests as in `make test`, run for longer and more often.
+stress: install
+	ORDERFLOW_STRESS=1 $(BIN)/pytest tests/system tests/e2e/test_openapi_fuzz.py -s -q
 
 # Retake the README's console screenshots (docs/screenshots/) with the browser tests.
 screenshots: install
