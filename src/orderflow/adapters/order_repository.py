@@ -273,4 +273,4 @@ class SqlOrderRepository:
                 orders.c.business_id == self._business_id, match
             )
         )
-        return {number: id_ for number, id_ in result.tuples()}
+        return {number: id_ for number, id_ in result}

@@ -17,7 +17,7 @@ from orderflow.api.errors import install_error_handlers
 from orderflow.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from orderflow.api.openapi import install_openapi
 from orderflow.api.responses import OrjsonResponse
-from orderflow.api.routes import health, me, metrics, order_queries, orders
+from orderflow.api.routes import health, me, metrics, order_queries, order_upload, orders
 from orderflow.api.telemetry import TelemetryMiddleware
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(TelemetryMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: the request id is known to all inside
     # order_queries first: its fixed paths (/v3/orders/export) must win over /v3/orders/{id}.
-    for module in (order_queries, orders, me, health, metrics):
+    for module in (order_queries, order_upload, orders, me, health, metrics):
         app.include_router(module.router)
     mount_console(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,6 +23,7 @@ from orderflow.domain.errors import (
 )
 from orderflow.services.idempotency import IdempotencyKeyReused, Replayed
 from orderflow.services.rate_limits import RateLimited
+from orderflow.services.status_upload import RowsRefused
 from orderflow.services.unit_of_work import (
     IdempotencyKeyInUse,
     StorageConflict,
@@ -34,6 +36,7 @@ log = logging.getLogger("orderflow.api")
 STATUS_BY_ERROR: dict[type[OrderflowError], int] = {
     InvalidInput: 400,
     BatchRefused: 400,
+    RowsRefused: 400,
     Unauthorized: 401,
     Forbidden: 403,
     NotFound: 404,
@@ -105,6 +108,8 @@ def error_answer(exc: OrderflowError) -> tuple[int, dict[str, Any], dict[str, st
         extra["rejected"] = [
             {"id": r.id, "error_code": r.error_code, "error": r.error} for r in exc.rejected
         ]
+    if isinstance(exc, RowsRefused):
+        extra["rejected"] = [asdict(r) for r in exc.rejected]
     message = {401: "Unauthorized", 403: "Forbidden"}.get(status, exc.message)
     if status == 403:
         extra["detail"] = exc.message

@@ -99,10 +99,14 @@ class RejectedRow(BaseModel):
     error: str
 
 
+class UploadedRow(OrderChangeStatus):
+    row: int = Field(description="Row number as a spreadsheet shows it (the header is row 1)")
+
+
 class UploadChangeStatusResponse(BaseModel):
     """What the upload changed (or would change, in a dry run)."""
 
-    data: list[OrderChangeStatus] = Field(description="One item per applied or unchanged row")
+    data: list[UploadedRow] = Field(description="One item per applied or unchanged row")
     is_paginated: Literal[False] = False
     rejected: list[RejectedRow] | SkipJsonSchema[None] = Field(
         default=None,

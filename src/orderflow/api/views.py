@@ -6,6 +6,7 @@ from typing import Any
 
 from orderflow.domain.lifecycle import PAYMENT_FIELDS, PAYMENT_TIME_FIELDS, STATUS_TIME_FIELDS
 from orderflow.services.change_status import ChangeStatusResult
+from orderflow.services.status_upload import RowRejection, UploadResult
 from orderflow.services.unit_of_work import HistoryEntry, OrderRecord
 
 _COPIED = (
@@ -104,3 +105,38 @@ def history_body(entries: list[HistoryEntry]) -> dict[str, Any]:
         ],
         "is_paginated": False,
     }
+
+
+def rejected_rows(rejected: list[RowRejection]) -> list[dict[str, Any]]:
+    """Rows of an upload left unchanged, as the API shows them."""
+    return [
+        {
+            "row": r.row,
+            "column": r.column,
+            "id": r.id,
+            "order_id": r.order_id,
+            "error_code": r.error_code,
+            "error": r.error,
+        }
+        for r in rejected
+    ]
+
+
+def upload_body(result: UploadResult, *, include_rejected: bool) -> dict[str, Any]:
+    """`{"data": [...], "is_paginated": false}` (+ `rejected` in skip and dry-run modes)."""
+    body: dict[str, Any] = {
+        "data": [
+            {
+                "row": r.row,
+                "id": r.state.id,
+                "order_id": r.state.order_id,
+                "payment_status": r.state.payment_status.value,
+                "status": r.state.status.value,
+            }
+            for r in result.data
+        ],
+        "is_paginated": False,
+    }
+    if include_rejected:
+        body["rejected"] = rejected_rows(result.rejected)
+    return body

@@ -1,0 +1,274 @@
+"""Reading a change-status CSV: file checks, the header, then each row validated on its own.
+
+Spreadsheets export CSV in many shapes: a UTF-8 BOM, `;` instead of `,` (Indonesian and European
+Excel), blank lines, trailing empty columns, "Confirmed" for `confirmed`, dates as 27/11/2026.
+All of those are accepted; anything else is a clear 400 for the file or an error for its row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+from orderflow.api.schemas import MAX_ID, MAX_IDS, HttpUrlText, ShortText
+from orderflow.domain.errors import InvalidInput
+from orderflow.domain.lifecycle import (
+    OrderStatus,
+    PaymentDetails,
+    PaymentMethod,
+    PaymentStatus,
+    Target,
+)
+from orderflow.services.status_upload import VALIDATION_ERROR, RowRejection, UploadRow
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+ORDER_COLUMNS = ("order_id", "id")
+COLUMNS = (
+    *ORDER_COLUMNS,
+    "status",
+    "payment_status",
+    "payment_method",
+    "financial_entity_id",
+    "payment_account_holder",
+    "payment_account_number",
+    "transfer_time",
+    "transferproof_url",
+    "rtsproof_url",
+    "by",
+)
+_SEPARATORS = (",", ";", "\t")
+_ENUM_COLUMNS = ("status", "payment_status", "payment_method")
+_DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y/%m/%d %H:%M:%S")
+_BINARY_MAGIC = {
+    b"PK\x03\x04": "an Excel/ZIP file",
+    b"%PDF": "a PDF",
+    b"\xd0\xcf\x11\xe0": "an .xls",
+}
+
+
+class InvalidCsv(InvalidInput):
+    code = "invalid_csv"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Invalid CSV file: {reason}", {"file": [reason]})
+
+
+class CsvRow(BaseModel):
+    """One data row; empty cells are absent values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    order_id: Annotated[str, StringConstraints(min_length=1, max_length=16)] | None = None
+    status: OrderStatus
+    payment_status: PaymentStatus | None = None
+    payment_method: PaymentMethod | None = None
+    financial_entity_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    payment_account_holder: ShortText | None = None
+    payment_account_number: ShortText | None = None
+    transfer_time: datetime | None = None
+    transferproof_url: HttpUrlText | None = None
+    rtsproof_url: HttpUrlText | None = None
+    by: ShortText | None = None
+
+    @field_validator("transfer_time", mode="before")
+    @classmethod
+    def _local_time(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        return parse_time(value, info.context["tz"] if info.context else UTC)
+
+
+def parse_time(text: str, tz: ZoneInfo | Any) -> datetime:
+    """ISO 8601 or day/month/year; a time without an offset is in `tz`. The result is UTC."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError(
+                "not a date and time: use ISO 8601 (2026-11-27T12:31:00+07:00) "
+                "or day/month/year (27/11/2026 12:31)"
+            ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(UTC)
+
+
+def _text(data: bytes, filename: str | None) -> str:
+    if not data.strip():
+        raise InvalidCsv("the file is empty")
+    if len(data) > MAX_FILE_BYTES:
+        raise InvalidCsv("the file is larger than 5 MiB; split it")
+    kind = next((k for magic, k in _BINARY_MAGIC.items() if data.startswith(magic)), None)
+    if kind is not None or b"\x00" in data:
+        raise InvalidCsv(f"this is {kind or 'a binary file'}, not CSV; save the sheet as CSV")
+    if filename and filename.lower().rsplit(".", 1)[-1] in ("xlsx", "xls", "ods", "numbers"):
+        raise InvalidCsv("this is a spreadsheet file, not CSV; save the sheet as CSV")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidCsv(
+            "the file is not UTF-8 text; in Excel save as 'CSV UTF-8 (Comma delimited)'"
+        ) from None
+
+
+def _separator(header_line: str) -> str:
+    return max(_SEPARATORS, key=header_line.count)
+
+
+def _header(cells: list[str]) -> list[str]:
+    names = [c.strip().lower() for c in cells]
+    known = [n for n in names if n in COLUMNS]
+    if not known:
+        raise InvalidCsv(
+            "the first line is not a header: name the columns, e.g. order_id,status "
+            "(see docs/change-status-template.csv)"
+        )
+    unknown = sorted({n for n in names if n and n not in COLUMNS})
+    if unknown:
+        raise InvalidCsv(
+            f"unknown columns: {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}"
+        )
+    repeated = sorted({n for n in known if names.count(n) > 1})
+    if repeated:
+        raise InvalidCsv(f"columns named twice: {', '.join(repeated)}")
+    if "status" not in names:
+        raise InvalidCsv("the status column is missing")
+    if not any(c in names for c in ORDER_COLUMNS):
+        raise InvalidCsv("name each order in an order_id or an id column")
+    return names
+
+
+def _row_errors(row: int, cells: dict[str, str], error: ValidationError) -> list[RowRejection]:
+    order_number = cells.get("order_id") or None
+    id_text = cells.get("id") or ""
+    id_ = int(id_text) if id_text.isdigit() and 0 < int(id_text) <= MAX_ID else None
+    rejected = []
+    for err in error.errors():
+        column = str(err["loc"][0]) if err["loc"] else None
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = "is empty"
+        rejected.append(RowRejection(row, column, id_, order_number, VALIDATION_ERROR, message))
+    return rejected
+
+
+def _upload_row(row: int, parsed: CsvRow) -> UploadRow:
+    return UploadRow(
+        row=row,
+        id=parsed.id,
+        order_number=parsed.order_id,
+        target=Target(
+            status=parsed.status,
+            payment_status=parsed.payment_status,
+            details=PaymentDetails(
+                payment_method=parsed.payment_method,
+                financial_entity_id=parsed.financial_entity_id,
+                payment_account_holder=parsed.payment_account_holder,
+                payment_account_number=parsed.payment_account_number,
+                transfer_time=parsed.transfer_time,
+                transferproof_url=parsed.transferproof_url,
+                rtsproof_url=parsed.rtsproof_url,
+            ),
+            by=parsed.by,
+        ),
+    )
+
+
+def read_upload(
+    data: bytes, filename: str | None, tz: ZoneInfo
+) -> tuple[list[UploadRow], list[RowRejection]]:
+    """The valid rows of a change-status CSV and the reasons the others are invalid."""
+    text = _text(data, filename)
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    reader = csv.reader(
+        io.StringIO(text, newline=""), delimiter=_separator(first_line), strict=True
+    )
+    names: list[str] | None = None
+    rows: list[UploadRow] = []
+    invalid: list[RowRejection] = []
+    try:
+        for number, cells in enumerate(reader, start=1):
+            if not any(c.strip() for c in cells):
+                continue  # blank lines, and rows of empty cells
+            if names is None:
+                names = _header(cells)
+                continue
+            if len(rows) + len({r.row for r in invalid}) >= MAX_IDS:
+                raise InvalidCsv(f"more than {MAX_IDS:,} rows; split the file")
+            _read_row(number, names, cells, tz, rows, invalid)
+    except csv.Error as exc:
+        raise InvalidCsv(f"line {reader.line_num}: {exc}") from None
+    if names is None or not (rows or invalid):
+        raise InvalidCsv("the file has a header but no rows" if names else "the file is empty")
+    return rows, invalid
+
+
+def _read_row(
+    number: int,
+    names: list[str],
+    cells: list[str],
+    tz: ZoneInfo,
+    rows: list[UploadRow],
+    invalid: list[RowRejection],
+) -> None:
+    extra = [c for c in cells[len(names) :] if c.strip()]
+    values = {n: c.strip() for n, c in zip(names, cells, strict=False) if n}
+    if extra:
+        invalid.append(
+            RowRejection(
+                number,
+                None,
+                None,
+                values.get("order_id") or None,
+                VALIDATION_ERROR,
+                f"{len(cells)} cells but the header names {len(names)} columns",
+            )
+        )
+        return
+    present = {n: v for n, v in values.items() if v}
+    for name in _ENUM_COLUMNS:
+        if name in present:
+            present[name] = present[name].lower()
+    if not any(c in present for c in ORDER_COLUMNS):
+        invalid.append(
+            RowRejection(
+                number,
+                _order_column(names),
+                None,
+                None,
+                VALIDATION_ERROR,
+                "is empty: give the order_id or the id of the order",
+            )
+        )
+        return
+    try:
+        parsed = CsvRow.model_validate(present, context={"tz": tz})
+    except ValidationError as error:
+        invalid.extend(_row_errors(number, values, error))
+        return
+    rows.append(_upload_row(number, parsed))
+
+
+def _order_column(names: list[str]) -> str:
+    """The column that names orders in this file (order_id when it has both)."""
+    return "order_id" if "order_id" in names else "id"

@@ -1,0 +1,76 @@
+"""Change statuses from a CSV file (multipart upload), row by row, in one transaction."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from starlette.responses import Response
+
+from orderflow.api.csv_upload import MAX_FILE_BYTES, read_upload
+from orderflow.api.deps import ChangeStatusActor, UowFactoryDep
+from orderflow.api.openapi import error_responses
+from orderflow.api.order_query_schemas import UploadChangeStatusResponse, UploadErrorResponse
+from orderflow.api.responses import OrjsonResponse
+from orderflow.api.schemas import OnError
+from orderflow.api.views import upload_body
+from orderflow.domain.errors import InvalidInput
+from orderflow.services.status_upload import UploadChangeStatus, upload_change_status
+
+router = APIRouter(prefix="/v3/orders", tags=["orders"])
+
+DEFAULT_TZ = "Asia/Jakarta"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            "Invalid request: tz", {"tz": [f"unknown time zone {name!r}; e.g. Asia/Jakarta"]}
+        ) from None
+
+
+@router.post(
+    "/upload-change-status",
+    response_model=UploadChangeStatusResponse,
+    summary="Change order statuses from a CSV file",
+    responses={
+        400: {
+            "model": UploadErrorResponse,
+            "description": "invalid_csv (the file), validation_error, duplicate_order, "
+            "order_not_found or invalid_transition (rows, listed in rejected)",
+        },
+        **error_responses(401, 403, 413, 429, 503),
+    },
+)
+async def upload_change_status_csv(
+    actor: ChangeStatusActor,
+    uow_factory: UowFactoryDep,
+    file: Annotated[
+        UploadFile,
+        File(
+            description="CSV, up to 5 MiB and 10,000 rows: a header, then one row per order "
+            "(order_id or id, status, optional payment_status, payment_method, transfer_time, "
+            "transferproof_url, rtsproof_url, by, ...); `,` or `;` separated; UTF-8"
+        ),
+    ],
+    tz: Annotated[
+        str, Form(description="IANA time zone of date cells without an offset")
+    ] = DEFAULT_TZ,
+    on_error: Annotated[
+        OnError, Query(description="fail: all-or-nothing (default); skip: apply the valid rows")
+    ] = OnError.FAIL,
+    dry_run: Annotated[bool, Query(description="Validate and report, change nothing")] = False,
+) -> Response:
+    """Apply each row's status change (rows may ask for different statuses) in one transaction."""
+    zone = _zone(tz)
+    data = await file.read(MAX_FILE_BYTES + 1)
+    rows, invalid = read_upload(data, file.filename, zone)
+    command = UploadChangeStatus(
+        rows, invalid, skip_refused=on_error is OnError.SKIP, dry_run=dry_run
+    )
+    result = await upload_change_status(uow_factory, actor, command)
+    include_rejected = on_error is OnError.SKIP or dry_run
+    return OrjsonResponse(upload_body(result, include_rejected=include_rejected))
