@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format clean bench bench-quick screenshots stress
+.PHONY: install run test lint format clean bench bench-quick bench-orders screenshots stress
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ bench: install
 
 bench-quick: install
 	$(BIN)/python -m benchmarks --quick
+
+# List plans and export memory with 1,000,000 orders on PostgreSQL (docs/finding-orders.md), ~5 min.
+bench-orders: install
+	$(BIN)/python -m benchmarks.order_list
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
