@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -23,6 +24,8 @@ from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
 from orderflow.console import mount_console
 from orderflow.observability.logs import configure_logging
+
+GC_YOUNG_THRESHOLD = 50_000  # allocations between young collections (CPython's default: 700)
 
 DESCRIPTION = """
 orderflow changes the status of many orders at once — the Scalev-compatible
@@ -75,4 +78,18 @@ def create_app_from_env() -> FastAPI:
     """Entry point for `uvicorn --factory` (each server process builds its own app)."""
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format, access=settings.log_access)
-    return create_app(settings)
+    app = create_app(settings)
+    tune_garbage_collector()
+    return app
+
+
+def tune_garbage_collector() -> None:
+    """Collect cycles less often, and never look at what the process loaded to start again.
+
+    A 10,000-order batch keeps a few hundred thousand objects alive until it commits; with
+    CPython's defaults each full collection walks them and every module and route object,
+    over and over (a third of such a request's CPU in profiles). Reference counting still
+    frees everything that is not a cycle at once.
+    """
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
