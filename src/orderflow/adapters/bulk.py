@@ -7,6 +7,7 @@ prepared once and the database does the per-row work.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,16 +61,30 @@ def _sqlite_default(value: Any) -> Any:
     raise TypeError(f"cannot bind {type(value).__name__} in a bulk row")
 
 
+@functools.cache
+def values_sql(dialect: str, columns: tuple[BulkColumn, ...]) -> str:
+    """The FROM item `v(<columns>)` reading the rows `values_params` binds (made once)."""
+    names = ", ".join(c.name for c in columns)
+    if dialect == "postgresql":
+        arrays = ", ".join(f"CAST(:bulk_{c.name} AS {c.pg_type}[])" for c in columns)
+        return f"unnest({arrays}) AS v({names})"
+    fields = ", ".join(f"json_extract(value, '$[{i}]') AS {c.name}" for i, c in enumerate(columns))
+    return f"(SELECT {fields} FROM json_each(:bulk_rows)) AS v"
+
+
+def values_params(
+    dialect: str, columns: Sequence[BulkColumn], rows: Sequence[Sequence[Any]]
+) -> dict[str, Any]:
+    """The parameters of `values_sql` for `rows` (at least one)."""
+    if dialect == "postgresql":
+        by_column = zip(*rows, strict=True)
+        return {f"bulk_{c.name}": list(col) for c, col in zip(columns, by_column, strict=True)}
+    document = orjson.dumps(rows, default=_sqlite_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    return {"bulk_rows": document.decode()}
+
+
 def values_source(
     dialect: str, columns: Sequence[BulkColumn], rows: Sequence[Sequence[Any]]
 ) -> tuple[str, dict[str, Any]]:
     """A FROM item `v(<columns>)` over `rows` (at least one), and its parameters."""
-    names = ", ".join(c.name for c in columns)
-    if dialect == "postgresql":
-        arrays = ", ".join(f"CAST(:bulk_{c.name} AS {c.pg_type}[])" for c in columns)
-        by_column = zip(*rows, strict=True)
-        params = {f"bulk_{c.name}": list(col) for c, col in zip(columns, by_column, strict=True)}
-        return f"unnest({arrays}) AS v({names})", params
-    fields = ", ".join(f"json_extract(value, '$[{i}]') AS {c.name}" for i, c in enumerate(columns))
-    document = orjson.dumps(rows, default=_sqlite_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
-    return f"(SELECT {fields} FROM json_each(:bulk_rows)) AS v", {"bulk_rows": document.decode()}
+    return values_sql(dialect, tuple(columns)), values_params(dialect, columns, rows)

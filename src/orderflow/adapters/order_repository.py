@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -13,11 +14,18 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import BigInteger, Text
 
 from orderflow.adapters import order_listing
-from orderflow.adapters.bulk import PAYMENT_COLUMNS, BulkColumn, payment_values, values_source
+from orderflow.adapters.bulk import (
+    PAYMENT_COLUMNS,
+    BulkColumn,
+    payment_values,
+    values_params,
+    values_sql,
+)
 from orderflow.adapters.history_repository import history_entries
 from orderflow.adapters.tables import (
     PAYMENT_TIME_COLUMNS,
@@ -98,6 +106,31 @@ def _update_sql(source: str, dialect: str) -> str:
     )
 
 
+# The change path's statements are built once per database: building and parsing them again
+# for every request costs more than running them for a batch of ten orders.
+@functools.cache
+def _select_snapshots(dialect: str, lock: bool) -> Select[Any]:
+    if dialect == "postgresql":
+        ids_match = orders.c.id == bindparam("ids", type_=ARRAY(BigInteger)).any_()
+    else:
+        # One JSON parameter instead of N placeholders: the statement text stays the same.
+        json_ids = select(text("value")).select_from(text("json_each(:ids)"))
+        ids_match = orders.c.id.in_(json_ids.scalar_subquery())
+    stmt = (
+        select(*_SNAPSHOT_COLUMNS)
+        .where(orders.c.business_id == bindparam("business_id"), ids_match)
+        .order_by(orders.c.id)
+    )
+    return stmt.with_for_update() if lock and dialect == "postgresql" else stmt
+
+
+@functools.cache
+def _update_statement(dialect: str) -> TextClause:
+    return text(_update_sql(values_sql(dialect, _UPDATE_COLUMNS), dialect)).bindparams(
+        bindparam("now", type_=orders.c.updated_at.type)
+    )
+
+
 def _update_row(change: AppliedChange) -> tuple[Any, ...]:
     d = change.decision
     return (
@@ -119,27 +152,19 @@ class SqlOrderRepository:
         self._business_id = business_id
         self._dialect = conn.dialect.name
 
-    def _ids_match(self, ids: Sequence[int]) -> ColumnElement[bool]:
+    def _ids_param(self, ids: Sequence[int]) -> object:
         if self._dialect == "postgresql":
-            return orders.c.id == bindparam("ids", list(ids), type_=ARRAY(BigInteger)).any_()
-        # One JSON parameter instead of N placeholders: the statement text stays the same.
-        json_ids = select(text("value")).select_from(text("json_each(:ids)"))
-        return orders.c.id.in_(
-            json_ids.params(ids=orjson.dumps(list(ids)).decode()).scalar_subquery()
-        )
+            return list(ids)
+        return orjson.dumps(list(ids)).decode()
 
     async def lock_for_change(
         self, ids: Sequence[int], *, lock: bool = True
     ) -> dict[int, OrderSnapshot]:
         """Read the orders; on PostgreSQL lock them, in id order so batches cannot deadlock."""
-        stmt = (
-            select(*_SNAPSHOT_COLUMNS)
-            .where(orders.c.business_id == self._business_id, self._ids_match(ids))
-            .order_by(orders.c.id)
+        result = await self._conn.execute(
+            _select_snapshots(self._dialect, lock),
+            {"business_id": self._business_id, "ids": self._ids_param(ids)},
         )
-        if lock and self._dialect == "postgresql":
-            stmt = stmt.with_for_update()
-        result = await self._conn.execute(stmt)
         # Plain tuples and dict lookups: this loop runs for every order of a 10,000-order batch.
         return {
             row[0]: OrderSnapshot(
@@ -155,12 +180,11 @@ class SqlOrderRepository:
 
     async def update_many(self, changes: Sequence[AppliedChange], now: datetime) -> None:
         """Apply every change in one UPDATE statement."""
-        rows = [_update_row(change) for change in changes]
-        source, params = values_source(self._dialect, _UPDATE_COLUMNS, rows)
-        stmt = text(_update_sql(source, self._dialect)).bindparams(
-            bindparam("now", type_=orders.c.updated_at.type)
+        params = values_params(self._dialect, _UPDATE_COLUMNS, [_update_row(c) for c in changes])
+        await self._conn.execute(
+            _update_statement(self._dialect),
+            {**params, "now": now, "business_id": self._business_id},
         )
-        await self._conn.execute(stmt, {**params, "now": now, "business_id": self._business_id})
 
     async def add(
         self, order: NewOrder, order_id: str, status: OrderStatus, now: datetime

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import TextClause
 
-from orderflow.adapters.bulk import BulkColumn, values_source
+from orderflow.adapters.bulk import BulkColumn, values_params, values_sql
 from orderflow.adapters.tables import outbox
 from orderflow.services.unit_of_work import OutboxEvent
 
@@ -22,6 +24,18 @@ _NAMES = ", ".join(c.name for c in _COLUMNS)
 _VALUES = ", ".join(f"v.{c.name}" for c in _COLUMNS)
 
 
+@functools.cache
+def _insert_events(dialect: str) -> TextClause:
+    return text(
+        f"INSERT INTO outbox ({_NAMES}, business_id, created_at) "
+        f"SELECT {_VALUES}, :business_id, :now FROM {values_sql(dialect, _COLUMNS)}"
+    ).bindparams(bindparam("now", type_=outbox.c.created_at.type))
+
+
+def _row(e: OutboxEvent) -> tuple[str, str, int | None, int | None, str]:
+    return (e.event_id, e.event_type, e.order_id, e.sequence, e.payload.decode())
+
+
 class SqlOutbox:
     """The `Outbox` port: appends events for one business in one INSERT statement."""
 
@@ -33,14 +47,16 @@ class SqlOutbox:
         """Append `events` (in order: their ids grow in the order given)."""
         if not events:
             return
-        rows = [
-            (e.event_id, e.event_type, e.order_id, e.sequence, e.payload.decode()) for e in events
-        ]
-        source, params = values_source(self._conn.dialect.name, _COLUMNS, rows)
-        stmt = text(
-            f"INSERT INTO outbox ({_NAMES}, business_id, created_at) "
-            f"SELECT {_VALUES}, :business_id, :now FROM {source}"
-        ).bindparams(bindparam("now", type_=outbox.c.created_at.type))
+        dialect = self._conn.dialect.name
+        params = values_params(
+            dialect,
+            _COLUMNS,
+            [
+                (e.event_id, e.event_type, e.order_id, e.sequence, e.payload.decode())
+                for e in events
+            ],
+        )
         await self._conn.execute(
-            stmt, {**params, "business_id": self._business_id, "now": events[0].created_at}
+            _insert_events(dialect),
+            {**params, "business_id": self._business_id, "now": events[0].created_at},
         )

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderflow.adapters.tables import api_keys, businesses
 from orderflow.services.unit_of_work import ApiKeyRecord, BusinessRecord
+
+# Every request runs this; built once, not per request.
+_FIND_API_KEY = select(api_keys).where(api_keys.c.prefix == bindparam("prefix"))
 
 
 @dataclass(slots=True)
@@ -60,7 +63,7 @@ class SqlTenantRepository:
 
     async def find_api_key(self, prefix: str) -> ApiKeyRecord | None:
         """The key with this public prefix, revoked or not."""
-        row = (await self.conn.execute(select(api_keys).where(api_keys.c.prefix == prefix))).first()
+        row = (await self.conn.execute(_FIND_API_KEY, {"prefix": prefix})).first()
         if row is None:
             return None
         return ApiKeyRecord(
