@@ -156,7 +156,10 @@ async def small_floor(db: BenchDatabase, plan: Plan, pool: IdPool) -> float:
             await f.close()
     if result.errors:
         raise RuntimeError(f"the floor failed: {result.first_error}")
-    return len(result.latencies) / result.elapsed
+    tps = len(result.latencies) / result.elapsed
+    floor = report.small_entry(result.latencies, 0, result.elapsed, tps)
+    print(f"  {db.kind} small floor: {floor}", file=sys.stderr)
+    return tps
 
 
 async def small(db: BenchDatabase, plan: Plan, pool: IdPool, server: Server) -> dict[str, Any]:
