@@ -17,9 +17,10 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# The demo runs in development mode: its built-in secret key would be refused in production.
 run: install
-	$(BIN)/orderflow demo --host $(HOST) --port $(PORT)
-	$(BIN)/orderflow serve --host $(HOST) --port $(PORT)
+	ORDERFLOW_ENV=development $(BIN)/orderflow demo --host $(HOST) --port $(PORT)
+	ORDERFLOW_ENV=development $(BIN)/orderflow serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -18,6 +19,8 @@ from pathlib import Path
 
 SERVER_ENV = {
     "ORDERFLOW_ENV": "production",
+    # Production refuses the built-in development key (orderflow/safety.py).
+    "ORDERFLOW_SECRET_KEY": secrets.token_urlsafe(48),
     # Rate limits off: the benchmark is one client sending as fast as it can.
     "ORDERFLOW_RATE_LIMIT_PER_10S": "0",
     "ORDERFLOW_RATE_LIMIT_PER_HOUR": "0",

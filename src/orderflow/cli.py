@@ -16,6 +16,7 @@ from orderflow.config import Settings
 from orderflow.domain.errors import OrderflowError
 from orderflow.observability.logs import configure_logging
 from orderflow.observability.metrics import shared_across_processes
+from orderflow.safety import UnsafeConfiguration, check_production_safety
 from orderflow.services.access import ALL_SCOPES, create_api_key, create_business, revoke_api_key
 from orderflow.services.demo import seed_demo
 
@@ -93,12 +94,16 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if args.no_access_log:
         os.environ["ORDERFLOW_LOG_ACCESS"] = "false"  # read again by every server process
     settings = Settings()
-    configure_logging(settings.log_level, settings.log_format, access=settings.log_access)
     if settings.is_sqlite and args.workers > 1:
         raise SystemExit(
             "orderflow: several workers need PostgreSQL (SQLite has one writer per file); "
             "set ORDERFLOW_DATABASE_URL=postgresql://... or use --workers 1"
         )
+    try:
+        check_production_safety(settings, args.workers)
+    except UnsafeConfiguration as exc:
+        raise SystemExit(str(exc)) from None
+    configure_logging(settings.log_level, settings.log_format, access=settings.log_access)
     with shared_across_processes(args.workers):
         uvicorn.run(
             "orderflow.api.app:create_app_from_env",

@@ -45,7 +45,11 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a real server on a fresh SQLite file with demo orders."""
     home = tmp_path_factory.mktemp("console")
     db = home / "orderflow.db"
-    env = {**os.environ, "ORDERFLOW_DATABASE_URL": f"sqlite:///{db}"}
+    env = {
+        **os.environ,
+        "ORDERFLOW_DATABASE_URL": f"sqlite:///{db}",
+        "ORDERFLOW_ENV": "development",
+    }
     seeded = subprocess.run(
         [sys.executable, "-m", "orderflow", "demo", "--orders", str(DEMO_ORDERS)],
         env=env, capture_output=True, text=True, timeout=120, check=False,

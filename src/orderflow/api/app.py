@@ -24,6 +24,7 @@ from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
 from orderflow.console import mount_console
 from orderflow.observability.logs import configure_logging
+from orderflow.safety import check_production_safety
 
 GC_YOUNG_THRESHOLD = 50_000  # allocations between young collections (CPython's default: 700)
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 def create_app_from_env() -> FastAPI:
     """Entry point for `uvicorn --factory` (each server process builds its own app)."""
     settings = Settings()
+    check_production_safety(settings)  # `orderflow serve` checked already; plain uvicorn did not
     configure_logging(settings.log_level, settings.log_format, access=settings.log_access)
     app = create_app(settings)
     tune_garbage_collector()

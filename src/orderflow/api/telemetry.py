@@ -67,6 +67,7 @@ class TelemetryMiddleware:
 
         request_id = scope.get("state", {}).get("request_id")
         with request_context(request_id=request_id):
+            log.debug("request started", extra={"method": scope["method"]})
             try:
                 await self.app(scope, receive, send_observed)
             finally:

@@ -58,6 +58,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": redact(record.getMessage()),
+            "pid": record.process,  # which worker, when several serve
         }
         for key, value in current_fields().items():
             entry[key] = _clean(value)
@@ -88,13 +89,18 @@ class TextFormatter(logging.Formatter):
         return redact(line)
 
 
+_HANDLER_NAME = "orderflow-stderr"
+
+
 def configure_logging(level: str = "info", fmt: str = "json", *, access: bool = True) -> None:
     """Send every logger (orderflow's, uvicorn's, libraries') to stderr in one format."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    handler.set_name(_HANDLER_NAME)
     root = logging.getLogger()
     for existing in list(root.handlers):
-        root.removeHandler(existing)
+        if existing.get_name() == _HANDLER_NAME:  # configured twice: replace, never duplicate
+            root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     logging.getLogger("orderflow").setLevel(level.upper())

@@ -1,0 +1,66 @@
+"""Startup refuses an unsafe production configuration, unless in development mode."""
+
+from __future__ import annotations
+
+import pytest
+
+from orderflow.api.app import create_app_from_env
+from orderflow.cli import main
+from orderflow.config import Settings
+from orderflow.safety import production_problems
+
+STRONG = "k" * 48
+
+
+def test_default_secret_key_is_refused_in_production() -> None:
+    problems = production_problems(Settings(env="production"))
+    assert len(problems) == 1 and "ORDERFLOW_SECRET_KEY" in problems[0]
+
+
+def test_short_secret_key_is_refused_in_production() -> None:
+    problems = production_problems(Settings(env="production", secret_key="short-secret"))
+    assert len(problems) == 1 and "shorter than 32" in problems[0]
+
+
+def test_sqlite_with_several_workers_is_refused_in_production() -> None:
+    settings = Settings(env="production", secret_key=STRONG, database_url="sqlite:///x.db")
+    assert production_problems(settings, workers=1) == []
+    [problem] = production_problems(settings, workers=4)
+    assert "PostgreSQL" in problem
+
+
+def test_private_webhook_urls_are_refused_in_production() -> None:
+    if "webhook_allow_private_urls" not in Settings.model_fields:
+        pytest.skip("webhooks are not built yet")
+    settings = Settings(env="production", secret_key=STRONG, webhook_allow_private_urls=True)
+    [problem] = production_problems(settings)
+    assert "ORDERFLOW_WEBHOOK_ALLOW_PRIVATE_URLS" in problem
+
+
+def test_a_safe_production_configuration_passes() -> None:
+    settings = Settings(
+        env="production", secret_key=STRONG, database_url="postgresql://u@db:5432/orderflow"
+    )
+    assert production_problems(settings, workers=4) == []
+
+
+def test_development_mode_allows_everything() -> None:
+    assert production_problems(Settings(env="development"), workers=4) == []
+
+
+def test_serve_refuses_to_start_with_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORDERFLOW_ENV", "production")
+    monkeypatch.delenv("ORDERFLOW_SECRET_KEY", raising=False)
+    monkeypatch.setenv("ORDERFLOW_DATABASE_URL", "postgresql://u@127.0.0.1:1/none")
+    with pytest.raises(SystemExit) as refused:
+        main(["serve", "--port", "1"])
+    message = str(refused.value.code)
+    assert message.startswith("orderflow: refusing to start")
+    assert "ORDERFLOW_SECRET_KEY" in message and "ORDERFLOW_ENV=development" in message
+
+
+def test_the_app_factory_refuses_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORDERFLOW_ENV", "production")
+    monkeypatch.delenv("ORDERFLOW_SECRET_KEY", raising=False)
+    with pytest.raises(Exception, match="ORDERFLOW_SECRET_KEY"):
+        create_app_from_env()
