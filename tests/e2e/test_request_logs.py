@@ -28,7 +28,7 @@ class Lines:
 
     def access(self) -> list[dict[str, object]]:
         entries = [json.loads(line) for line in self.all()]
-        return [e for e in entries if e["logger"] == "orderflow.access"]
+        return [e for e in entries if e["logger"] == "orderflow.access" and "status" in e]
 
 
 async def test_a_realistic_session_logs_fields_but_never_keys_or_contacts(
