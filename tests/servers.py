@@ -59,6 +59,7 @@ def start_server(
     environment = {
         **os.environ,
         "ORDERFLOW_DATABASE_URL": database_url,
+        "ORDERFLOW_ENV": "development",  # the built-in secret key is refused in production
         "ORDERFLOW_RATE_LIMIT_PER_10S": "0",
         "ORDERFLOW_RATE_LIMIT_PER_HOUR": "0",
         **(env or {}),
