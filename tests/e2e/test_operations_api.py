@@ -230,3 +230,56 @@ async def test_metrics_count_database_errors(
     assert (
         sample(after, errors, kind="unavailable") - sample(before, errors, kind="unavailable") >= 1
     )
+
+
+async def test_metrics_count_csv_uploads_like_batches(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 3)
+    canceled = await make_orders(container, tenant, 1, status="canceled")
+    csv = "id,status\n" + "".join(
+        f"{i},{s}\n" for i, s in [(ids[0], "confirmed"), (ids[1], "ready"), (canceled[0], "ready")]
+    )
+    before = await scrape(client)
+    response = await client.post(
+        "/v3/orders/upload-change-status?on_error=skip",
+        headers=tenant.headers,
+        files={"file": ("orders.csv", csv.encode(), "text/csv")},
+    )
+    after = await scrape(client)
+
+    assert response.status_code == 200, response.text
+
+    def delta(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert delta("orderflow_orders_changed_total", status="confirmed") == 1
+    assert delta("orderflow_orders_changed_total", status="ready") == 1
+    assert delta("orderflow_change_status_batch_size_sum") == 3
+    assert delta("orderflow_transitions_refused_total", reason="invalid_transition") == 1
+    upload = {"method": "POST", "route": "/v3/orders/upload-change-status", "status": "200"}
+    assert delta("orderflow_http_requests_total", **upload) == 1
+
+
+async def test_metrics_count_rate_limited_requests_and_are_never_limited(
+    settings: Settings,
+) -> None:
+    container = build(settings.model_copy(update={"rate_limit_per_10s": 2}))
+    transport = httpx.ASGITransport(app=create_app(container=container))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://orderflow.test") as c:
+            tenant = await make_tenant(container)
+            before = await scrape(c)
+            answers = [
+                (await c.get("/v3/me", headers=tenant.headers)).status_code for _ in range(3)
+            ]
+            scrapes = [(await c.get("/metrics")).status_code for _ in range(5)]
+            after = await scrape(c)
+    finally:
+        await container.close()
+
+    assert answers == [200, 200, 429]
+    assert set(scrapes) == {200}
+    limited = "orderflow_rate_limited_requests_total"
+    assert sample(after, limited) - sample(before, limited) == 1

@@ -22,6 +22,12 @@ from orderflow.services.change_status import (
     change_status,
 )
 from orderflow.services.idempotency import Idempotent
+from orderflow.services.status_upload import (
+    RowsRefused,
+    UploadChangeStatus,
+    UploadResult,
+    upload_change_status,
+)
 from orderflow.services.unit_of_work import Actor, UnitOfWorkFactory
 
 log = logging.getLogger("orderflow.access")
@@ -111,6 +117,25 @@ async def observed_change_status(
     try:
         result = await change_status(uow_factory, actor, command, idempotency=idempotency)
     except BatchRefused as exc:
+        bind(changed=0, refused=len(exc.rejected))
+        if not command.dry_run:
+            record_batch(size, {}, (r.error_code for r in exc.rejected))
+        raise
+    bind(changed=result.changed, refused=len(result.rejected))
+    if not command.dry_run:
+        record_batch(size, result.changed_by_status, (r.error_code for r in result.rejected))
+    return result
+
+
+async def observed_upload(
+    uow_factory: UnitOfWorkFactory, actor: Actor, command: UploadChangeStatus
+) -> UploadResult:
+    """`upload_change_status`, counted like a change-status batch (one row, one order)."""
+    size = len(command.rows) + len({r.row for r in command.invalid})
+    bind(batch_size=size, dry_run=command.dry_run or None)
+    try:
+        result = await upload_change_status(uow_factory, actor, command)
+    except RowsRefused as exc:
         bind(changed=0, refused=len(exc.rejected))
         if not command.dry_run:
             record_batch(size, {}, (r.error_code for r in exc.rejected))

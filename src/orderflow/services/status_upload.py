@@ -75,6 +75,7 @@ class UploadResult:
     data: list[UploadedRow] = field(default_factory=list)
     rejected: list[RowRejection] = field(default_factory=list)
     changed: int = 0
+    changed_by_status: dict[str, int] = field(default_factory=dict)  # new status → orders
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,4 +176,5 @@ def _rows_result(
         data=[UploadedRow(by_id[s.id].row, s) for s in result.data],
         rejected=sorted([*rejected, *_by_row(result.rejected, by_id)], key=lambda r: r.row),
         changed=result.changed,
+        changed_by_status=result.changed_by_status,
     )

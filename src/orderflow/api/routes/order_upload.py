@@ -14,9 +14,10 @@ from orderflow.api.openapi import error_responses
 from orderflow.api.order_query_schemas import UploadChangeStatusResponse, UploadErrorResponse
 from orderflow.api.responses import OrjsonResponse
 from orderflow.api.schemas import OnError
+from orderflow.api.telemetry import observed_upload
 from orderflow.api.views import upload_body
 from orderflow.domain.errors import InvalidInput
-from orderflow.services.status_upload import UploadChangeStatus, upload_change_status
+from orderflow.services.status_upload import UploadChangeStatus
 
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
 
@@ -71,6 +72,6 @@ async def upload_change_status_csv(
     command = UploadChangeStatus(
         rows, invalid, skip_refused=on_error is OnError.SKIP, dry_run=dry_run
     )
-    result = await upload_change_status(uow_factory, actor, command)
+    result = await observed_upload(uow_factory, actor, command)
     include_rejected = on_error is OnError.SKIP or dry_run
     return OrjsonResponse(upload_body(result, include_rejected=include_rejected))
