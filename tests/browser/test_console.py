@@ -143,6 +143,7 @@ def test_order_timeline_shows_who_when_and_from_to(
     expect(timeline.nth(0)).to_contain_text("Created")
     expect(timeline.nth(1)).to_contain_text("Created → Pending")
     expect(timeline.nth(1)).to_contain_text("Rina")
+    expect(timeline.nth(1)).to_contain_text("Cash on delivery")  # the payment method it came with
     expect(page.locator("#payment-timeline li")).to_have_count(1)
     expect(page).to_have_url(re.compile(rf"order={order['id']}"))
     shot(page, shots, "order-detail")

@@ -75,13 +75,30 @@ function fromHistory(rows) {
   const statuses = [];
   const payments = [];
   for (const r of rows) {
-    const common = { by: r.by, time: r.time ?? r.created_at ?? r.changed_at, key: r.api_key_prefix ?? r.key_prefix };
-    if (r.from_status !== r.to_status) statuses.push({ from: r.from_status, to: r.to_status, ...common });
-    if (r.from_payment_status !== r.to_payment_status) {
-      payments.push({ from: r.from_payment_status, to: r.to_payment_status, ...common });
+    const common = {
+      by: r.by, time: r.time ?? r.created_at ?? r.changed_at, key: r.api_key_prefix ?? r.key_prefix,
+    };
+    // The payment fields that came with a change go with its payment entry, else its status entry.
+    const paymentMoved = r.from_payment_status !== r.to_payment_status;
+    const details = paymentDetails(r);
+    if (r.from_status !== r.to_status) {
+      statuses.push({ from: r.from_status, to: r.to_status, ...common, details: paymentMoved ? [] : details });
     }
+    if (paymentMoved) payments.push({ from: r.from_payment_status, to: r.to_payment_status, ...common, details });
   }
   return { statuses, payments };
+}
+
+/** The payment fields that came with a change, as [label, value] pairs. */
+function paymentDetails(r) {
+  return [
+    [t("change.payment_method"), r.payment_method && methodName(r.payment_method)],
+    [t("change.holder"), r.payment_account_holder],
+    [t("change.account"), r.payment_account_number],
+    [t("change.transfer_time"), r.transfer_time && formatTime(r.transfer_time)],
+    [t("change.proof"), r.transferproof_url && safeLink(r.transferproof_url)],
+    [t("change.rts_proof"), r.rtsproof_url && safeLink(r.rtsproof_url)],
+  ].filter(([, value]) => value);
 }
 
 /** The same from the order's own status_history lists: each entry's "from" is the one before. */
@@ -99,5 +116,8 @@ function timeline(id, entries, name) {
       h("time", { datetime: e.time }, formatTime(e.time)),
       h("span", { class: "move" }, e.from ? `${name(e.from)} → ${name(e.to)}` : name(e.to)),
       e.by ? h("span", { class: "who" }, t("detail.by", { by: e.by })) : null,
-      e.key ? h("span", { class: "who muted" }, t("detail.key", { key: e.key })) : null)));
+      e.key ? h("span", { class: "who muted" }, t("detail.key", { key: e.key })) : null,
+      e.details?.length
+        ? h("dl", { class: "facts small" }, e.details.map(([label, value]) => [h("dt", {}, label), h("dd", {}, value)]))
+        : null)));
 }

@@ -58,7 +58,8 @@ function showPicker(dialog, state) {
   const error = h("p", { class: "error", role: "alert" });
   const form = h("form", { novalidate: true },
     h("h2", { id: "upload-title" }, t("upload.title")),
-    h("p", { class: "help" }, t("upload.help")),
+    h("p", { class: "help" }, t("upload.help"), " ",
+      h("button", { type: "button", class: "link-button", id: "u-template", onclick: downloadTemplate }, t("upload.template"))),
     zone,
     h("div", { class: "field" }, h("label", { for: "u-tz" }, t("upload.tz")), tz),
     error,
@@ -89,6 +90,25 @@ function showPicker(dialog, state) {
     }
   });
   zone.querySelector("label").focus();
+}
+
+const TEMPLATE = [
+  "order_id,status,payment_status,payment_method,transfer_time,transferproof_url,rtsproof_url,by",
+  "261127QWERTY,confirmed,paid,bank_transfer,27/11/2026 12:31,https://example.com/proof-qwerty.jpg,,kasir@toko",
+  "261127ASDFGH,shipped,,,,,,gudang",
+  "261126ZXCVBN,rts,,,,,https://example.com/rts-zxcvbn.jpg,kurir",
+  "261126POIUYT,canceled,,,,,,cs@toko",
+  "",
+].join("\r\n");
+
+/** A starting file, made here: the API's template (docs/change-status-template.csv). */
+function downloadTemplate() {
+  const url = URL.createObjectURL(new Blob([TEMPLATE], { type: "text/csv" }));
+  const link = h("a", { href: url, download: "change-status-template.csv", hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
 /** Per-row problems, whatever the server names them (`rejected` or a list of `errors`). */
