@@ -120,6 +120,11 @@ def page(browser: Browser, console_server: str) -> Iterator[Page]:
     tab.set_default_timeout(15_000)
     errors: list[str] = []
     tab.on("pageerror", lambda e: errors.append(str(e)))
+    # anything the Content-Security-Policy blocked would be a console error: none may happen
+    tab.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     try:
         yield tab
     finally:
