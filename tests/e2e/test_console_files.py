@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 
 from orderflow.console import STATIC_DIR
+from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 
 
 async def test_console_is_served_with_security_headers(client: httpx.AsyncClient) -> None:
@@ -57,3 +58,15 @@ def test_the_key_never_leaves_session_storage() -> None:
     assert "document.cookie" not in source
     assert "sessionStorage.setItem(KEY" in source
     assert re.search(r"localStorage\.setItem\([^)]*[Kk]ey", source) is None
+
+
+def test_english_and_indonesian_say_the_same_things() -> None:
+    # every text has both languages; every status, payment status and method has a name
+    source = Path(STATIC_DIR, "js", "i18n.js").read_text()
+    english, indonesian = (
+        set(re.findall(r'^\s+"([a-z_]+\.[a-z_]+)":', block, re.M))
+        for block in source.split("const ID = {", 1)
+    )
+    assert english == indonesian
+    named = {f"status.{s}" for s in OrderStatus} | {f"pay.{p}" for p in PaymentStatus}
+    assert named | {f"method.{m}" for m in PaymentMethod} <= english
