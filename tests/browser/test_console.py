@@ -158,31 +158,39 @@ def test_order_timeline_shows_who_when_and_from_to(
     expect(page.locator("#rows td.empty")).to_be_visible()
 
 
-def test_data_is_text_and_export_follows_the_tab(page: Page, api: httpx.Client) -> None:
-    # given an order whose customer name is markup
-    created = api.post(
-        "/v3/orders",
-        json={
-            "customer": {"name": NASTY_NAME},
-            "items": [{"name": "Kopi", "quantity": 1, "price": "85000.00"}],
-        },
-    )
-    assert created.status_code == 201, created.text
-    # when the seller finds it, its name is shown as text, never run as markup
+def test_upload_csv_dry_run_then_apply(page: Page, api: httpx.Client, shots: Path) -> None:
+    # given two shipped orders and a CSV completing them, with one row that cannot work
+    shipped = api.get("/v3/orders", params={"status": "shipped", "page_size": 2}).json()["data"]
+    assert len(shipped) == 2
+    text = "order_id,status,by\n" + "".join(f"{o['order_id']},completed,kurir\n" for o in shipped)
+    text += "NOSUCHORDER1,completed,kurir\n"
     sign_in(page)
-    page.fill("#f-search", created.json()["data"]["order_id"])
-    page.press("#f-search", "Enter")
-    expect(page.locator("#rows tr[data-id] td").nth(2)).to_have_text(NASTY_NAME)
-    assert page.locator("#rows img").count() == 0 and page.title() != "1"
-    # given the Completed tab (no other filter)
-    page.click("#f-reset")
-    page.click('#tabs [data-status="completed"]')
-    # when it is exported: the file has exactly the orders of that tab
-    completed = count_of(page, "completed")
-    with page.expect_download() as download:
-        page.click("#export")
-    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
-    assert len(rows) == completed and {r["status"] for r in rows} == {"completed"}
+    page.click("#upload")
+    # when the file is dropped on the drop zone
+    page.evaluate(
+        """(text) => {
+            const data = new DataTransfer();
+            data.items.add(new File([text], "resi.csv", { type: "text/csv" }));
+            const zone = document.getElementById("u-drop");
+            zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true }));
+        }""",
+        text,
+    )
+    expect(page.locator("#u-chosen")).to_contain_text("resi.csv")
+    page.click("#u-check")
+    # then the dry run lists the rows that can be applied and the row that cannot, by number
+    expect(page.locator("#upload-dialog .will-change dd")).to_have_attribute("data-n", "2")
+    expect(page.locator("#upload-dialog .refused dd")).to_have_attribute("data-n", "1")
+    expect(page.locator("#upload-dialog table.problems tbody tr")).to_have_count(1)
+    expect(page.locator("#upload-dialog table.problems")).to_contain_text("NOSUCHORDER1")
+    shot(page, shots, "upload-dry-run")
+    assert api.get(f"/v3/orders/{shipped[0]['id']}").json()["data"]["status"] == "shipped"
+    # when they apply, skipping the bad row
+    page.click("#u-apply-skip")
+    expect(page.locator("#u-done")).to_be_visible()
+    for order in shipped:
+        assert api.get(f"/v3/orders/{order['id']}").json()["data"]["status"] == "completed"
+    page.locator("#upload-dialog .dialog-buttons button.primary").click()
 
 
 def test_phone_screen_language_keyboard_and_sign_out(page: Page, shots: Path) -> None:
@@ -256,3 +264,30 @@ def test_large_selection_applies_in_chunks_with_progress(page: Page, api: httpx.
     # (each value the bar had before it moved on: it stood part-way, never went back)
     seen = page.evaluate("window.progressSeen")
     assert seen == sorted(seen) and any(0 < v < total for v in seen), seen
+
+
+def test_data_is_text_and_export_follows_the_tab(page: Page, api: httpx.Client) -> None:
+    # given an order whose customer name is markup
+    created = api.post(
+        "/v3/orders",
+        json={
+            "customer": {"name": NASTY_NAME},
+            "items": [{"name": "Kopi", "quantity": 1, "price": "85000.00"}],
+        },
+    )
+    assert created.status_code == 201, created.text
+    # when the seller finds it, its name is shown as text, never run as markup
+    sign_in(page)
+    page.fill("#f-search", created.json()["data"]["order_id"])
+    page.press("#f-search", "Enter")
+    expect(page.locator("#rows tr[data-id] td").nth(2)).to_have_text(NASTY_NAME)
+    assert page.locator("#rows img").count() == 0 and page.title() != "1"
+    # given the Completed tab (no other filter)
+    page.click("#f-reset")
+    page.click('#tabs [data-status="completed"]')
+    # when it is exported: the file has exactly the orders of that tab
+    completed = count_of(page, "completed")
+    with page.expect_download() as download:
+        page.click("#export")
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
+    assert len(rows) == completed and {r["status"] for r in rows} == {"completed"}
