@@ -7,10 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
-from orderflow.adapters.migrate import head_revision
+from orderflow.adapters.migrate import alembic_config, head_revision
 from orderflow.api.app import create_app
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
@@ -57,6 +58,7 @@ async def test_readyz_when_database_is_at_head(client: httpx.AsyncClient) -> Non
     assert response.json() == {
         "status": "ready",
         "database": "ok",
+        "schema": "current",
         "migrations": {"current": head, "head": head},
     }
 
@@ -68,22 +70,45 @@ async def test_readyz_is_503_when_database_is_unreachable(down_client: httpx.Asy
     assert response.headers["retry-after"] == "1"
 
 
+async def set_revision(container: Container, revision: str | None) -> None:
+    async with container.engine.begin() as conn:
+        await conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
+
+
+def previous_revision() -> str:
+    down = ScriptDirectory.from_config(alembic_config()).get_revision(head_revision()).down_revision
+    assert isinstance(down, str)
+    return down
+
+
 async def test_readyz_is_503_when_migrations_are_behind(
     client: httpx.AsyncClient, container: Container
 ) -> None:
-    head = head_revision()
-    async with container.engine.begin() as conn:
-        await conn.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    head, older = head_revision(), previous_revision()
+    await set_revision(container, older)
     try:
         response = await client.get("/readyz")
     finally:
-        async with container.engine.begin() as conn:
-            await conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head})
+        await set_revision(container, head)
     assert response.status_code == 503
     body = response.json()
     assert body["error_code"] == "migrations_pending"
-    assert body["migrations"] == {"current": "older", "head": head}
+    assert body["migrations"] == {"current": older, "head": head}
     assert "orderflow migrate" in body["error"]
+
+
+async def test_readyz_stays_ready_when_a_newer_release_migrated(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    # A rolling upgrade: the new release ran its migration; this (old) process keeps serving.
+    head = head_revision()
+    await set_revision(container, "9999_from_a_newer_release")
+    try:
+        response = await client.get("/readyz")
+    finally:
+        await set_revision(container, head)
+    assert response.status_code == 200
+    assert response.json()["schema"] == "ahead"
 
 
 def sample(exposition: str, name: str, **labels: str) -> float:

@@ -21,11 +21,16 @@ async def healthz() -> Response:
 
 @router.get("/readyz", responses=error_responses(503))
 async def readyz(request: Request) -> Response:
-    """200 when the database answers and its schema is at the newest migration, else 503."""
+    """200 when the database answers at this code's newest migration (or a newer one, during a
+    rolling upgrade); 503 when it is unreachable or needs `orderflow migrate`."""
     readiness: Readiness = await request.app.state.check_readiness()
     migrations = {"current": readiness.current, "head": readiness.head}
     if readiness.ready:
-        return OrjsonResponse({"status": "ready", "database": "ok", "migrations": migrations})
+        # "ahead": a newer release already migrated (a rolling upgrade is under way).
+        schema = "ahead" if readiness.ahead else "current"
+        return OrjsonResponse(
+            {"status": "ready", "database": "ok", "schema": schema, "migrations": migrations}
+        )
     if not readiness.database:
         body = error_body("not ready: the database is unavailable", "database_unavailable")
     else:
