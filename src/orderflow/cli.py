@@ -21,6 +21,9 @@ from orderflow.services.access import ALL_SCOPES, create_api_key, create_busines
 from orderflow.services.demo import seed_demo
 
 
+EXIT_CONFIG = 78  # sysexits EX_CONFIG: systemd units do not restart a refused configuration
+
+
 def _run(work: Callable[[Container], Awaitable[Any]]) -> Any:
     async def main() -> Any:
         container = build()
@@ -102,7 +105,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     try:
         check_production_safety(settings, args.workers)
     except UnsafeConfiguration as exc:
-        raise SystemExit(str(exc)) from None
+        print(exc, file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
     configure_logging(settings.log_level, settings.log_format, access=settings.log_access)
     with shared_across_processes(args.workers):
         uvicorn.run(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orderflow.api.app import create_app_from_env
-from orderflow.cli import main
+from orderflow.cli import EXIT_CONFIG, main
 from orderflow.config import Settings
 from orderflow.safety import production_problems
 
@@ -48,13 +48,16 @@ def test_development_mode_allows_everything() -> None:
     assert production_problems(Settings(env="development"), workers=4) == []
 
 
-def test_serve_refuses_to_start_with_a_clear_message(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_refuses_to_start_with_a_clear_message(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("ORDERFLOW_ENV", "production")
     monkeypatch.delenv("ORDERFLOW_SECRET_KEY", raising=False)
     monkeypatch.setenv("ORDERFLOW_DATABASE_URL", "postgresql://u@127.0.0.1:1/none")
     with pytest.raises(SystemExit) as refused:
         main(["serve", "--port", "1"])
-    message = str(refused.value.code)
+    assert refused.value.code == EXIT_CONFIG
+    message = capsys.readouterr().err
     assert message.startswith("orderflow: refusing to start")
     assert "ORDERFLOW_SECRET_KEY" in message and "ORDERFLOW_ENV=development" in message
 
