@@ -20,7 +20,6 @@ from orderflow.safety import UnsafeConfiguration, check_production_safety
 from orderflow.services.access import ALL_SCOPES, create_api_key, create_business, revoke_api_key
 from orderflow.services.demo import seed_demo
 
-
 EXIT_CONFIG = 78  # sysexits EX_CONFIG: systemd units do not restart a refused configuration
 
 
