@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,8 +16,6 @@ from orderflow.domain.lifecycle import (
     PAYMENT_FIELDS,
     PAYMENT_TIME_FIELDS,
     STATUS_TIME_FIELDS,
-    Decision,
-    Target,
 )
 from orderflow.services.unit_of_work import AppliedChange, OutboxEvent
 
@@ -39,29 +37,63 @@ def _dumps(data: Mapping[str, Any]) -> bytes:
     return bytes(memoryview(orjson.dumps(data, option=orjson.OPT_UTC_Z)))
 
 
-_status_times = operator.itemgetter(*STATUS_TIME_FIELDS)
-_payment_values = operator.itemgetter(*PAYMENT_FIELDS, *PAYMENT_TIME_FIELDS)
-_PAYMENT_KEYS = (*PAYMENT_FIELDS, *PAYMENT_TIME_FIELDS)
+# Payload keys in order; positions from _FIELDS_AT on are the order's own fields.
+_STATUS_KEYS = (
+    "id",
+    "order_id",
+    "last_updated_at",
+    "status",
+    "previous_status",
+    *STATUS_TIME_FIELDS,
+    "sequence",
+)
+_PAYMENT_KEYS = (
+    "id",
+    "order_id",
+    "last_updated_at",
+    "payment_status",
+    "previous_payment_status",
+    *PAYMENT_FIELDS,
+    *PAYMENT_TIME_FIELDS,
+    "sequence",
+)
+_FIELDS_AT = 5
+_status_fields = operator.itemgetter(*STATUS_TIME_FIELDS)
+_payment_fields = operator.itemgetter(*PAYMENT_FIELDS, *PAYMENT_TIME_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
 class _Overrides:
-    """What a change writes over the order's fields in its events: the same for every order
-    with the same decision and target, so it is worked out once per batch, not per order."""
+    """The payload positions a change writes over the order's fields (the entered status's
+    time, the payment fields given): the same for every order with the same decision and
+    target, so worked out once per batch, not per order."""
 
-    status: dict[str, Any]
-    payment: dict[str, Any]
+    status: tuple[tuple[int, Any], ...]
+    payment: tuple[tuple[int, Any], ...]
 
 
 def _overrides(change: AppliedChange, now: datetime) -> _Overrides:
     d, details = change.decision, change.target.details
-    status = {} if d.entered_status is None else {f"{d.entered_status.value}_time": now}
+    status: dict[str, Any] = {}
+    if d.entered_status is not None:
+        status[f"{d.entered_status.value}_time"] = now
     payment = {
         name: value for name in PAYMENT_FIELDS if (value := getattr(details, name)) is not None
     }
     if d.entered_payment_status is not None:
         payment[f"{d.entered_payment_status.value}_time"] = now
-    return _Overrides(status, payment)
+    return _Overrides(
+        tuple((_STATUS_KEYS.index(k), v) for k, v in status.items()),
+        tuple((_PAYMENT_KEYS.index(k), v) for k, v in payment.items()),
+    )
+
+
+def _payload(
+    keys: tuple[str, ...], values: list[Any], overrides: Iterable[tuple[int, Any]]
+) -> bytes:
+    for position, value in overrides:
+        values[position] = value
+    return _dumps(dict(zip(keys, values, strict=True)))
 
 
 def _event_count(changes: list[AppliedChange]) -> int:
@@ -74,51 +106,40 @@ def _event_count(changes: list[AppliedChange]) -> int:
 def change_events(changes: list[AppliedChange], now: datetime) -> Iterator[OutboxEvent]:
     """`order.status_changed` and `order.payment_status_changed` events, numbered per order."""
     event_ids = iter(new_event_ids(_event_count(changes)))
-    overrides: dict[tuple[Decision, Target], _Overrides] = {}
+    overrides: dict[tuple[int, int], _Overrides] = {}
     for change in changes:
         before, d = change.before, change.decision
-        over = overrides.get((d, change.target))
+        # Decisions and targets are shared by the orders they apply to (see change_status).
+        key = (id(d), id(change.target))
+        over = overrides.get(key)
         if over is None:
-            over = overrides[d, change.target] = _overrides(change, now)
-        row = before.row
+            over = overrides[key] = _overrides(change, now)
         sequence = before.version
-        common = {"id": before.id, "order_id": before.order_id, "last_updated_at": now}
         if d.entered_status is not None:
             sequence += 1
-            times = dict(zip(STATUS_TIME_FIELDS, _status_times(row), strict=True))
-            times.update(over.status)  # an updated key keeps its place in the payload
-            data = {
-                **common,
-                "status": d.status.value,
-                "previous_status": before.status.value,
-                **times,
-                "sequence": sequence,
-            }
+            # Statuses are StrEnums: orjson writes their values.
+            values = [before.id, before.order_id, now, d.status, before.status]
+            values += _status_fields(before.row)
+            values.append(sequence)
             yield OutboxEvent(
                 next(event_ids),
                 EventType.ORDER_STATUS_CHANGED,
                 before.id,
                 sequence,
-                _dumps(data),
+                _payload(_STATUS_KEYS, values, over.status),
                 now,
             )
         if d.entered_payment_status is not None:
             sequence += 1
-            fields = dict(zip(_PAYMENT_KEYS, _payment_values(row), strict=True))
-            fields.update(over.payment)
-            data = {
-                **common,
-                "payment_status": d.payment_status.value,
-                "previous_payment_status": before.payment_status.value,
-                **fields,
-                "sequence": sequence,
-            }
+            values = [before.id, before.order_id, now, d.payment_status, before.payment_status]
+            values += _payment_fields(before.row)
+            values.append(sequence)
             yield OutboxEvent(
                 next(event_ids),
                 EventType.ORDER_PAYMENT_STATUS_CHANGED,
                 before.id,
                 sequence,
-                _dumps(data),
+                _payload(_PAYMENT_KEYS, values, over.payment),
                 now,
             )
 
