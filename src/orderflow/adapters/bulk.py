@@ -15,7 +15,8 @@ from typing import Any
 
 import orjson
 
-from orderflow.domain.lifecycle import PaymentDetails
+from orderflow.domain.lifecycle import PaymentDetails, Target
+from orderflow.services.unit_of_work import AppliedChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,20 @@ def payment_values(details: PaymentDetails) -> tuple[Any, ...]:
         details.transferproof_url,
         details.rtsproof_url,
     )
+
+
+def one_target(changes: Sequence[AppliedChange]) -> Target | None:
+    """The target every change shares (a request's), or None when the rows ask for different
+    ones; shared fields are then bound once, not as one array element per row."""
+    first = changes[0].target
+    return first if all(c.target is first or c.target == first for c in changes) else None
+
+
+def shared_value_sql(dialect: str, column: BulkColumn) -> str:
+    """A value the same for every row, bound once as `:<name>` (typed on PostgreSQL)."""
+    if dialect == "postgresql":
+        return f"CAST(:{column.name} AS {column.pg_type})"
+    return f":{column.name}"
 
 
 def sqlite_datetime(value: datetime) -> str:

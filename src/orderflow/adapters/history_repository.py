@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,35 +14,73 @@ from sqlalchemy.sql.elements import TextClause
 from orderflow.adapters.bulk import (
     PAYMENT_COLUMNS,
     BulkColumn,
+    one_target,
     payment_values,
+    shared_value_sql,
     values_params,
     values_sql,
 )
 from orderflow.adapters.tables import api_keys, order_status_history
-from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentStatus
+from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentStatus, Target
 from orderflow.services.unit_of_work import Actor, AppliedChange, HistoryEntry
 
-_HISTORY_COLUMNS = (
+_ROW_COLUMNS = (
     BulkColumn("order_id", "bigint"),
     BulkColumn("from_status", "text"),
     BulkColumn("to_status", "text"),
     BulkColumn("from_payment_status", "text"),
     BulkColumn("to_payment_status", "text"),
-    BulkColumn("by", "text"),
-    *PAYMENT_COLUMNS,
 )
+_TARGET_COLUMNS = (BulkColumn("by", "text"), *PAYMENT_COLUMNS)
+_HISTORY_COLUMNS = (*_ROW_COLUMNS, *_TARGET_COLUMNS)
 _NAMES = ", ".join(f'"{c.name}"' for c in _HISTORY_COLUMNS)
-_VALUES = ", ".join(f'v."{c.name}"' if c.name == "by" else f"v.{c.name}" for c in _HISTORY_COLUMNS)
 
 
 @functools.cache
-def _insert_changes(dialect: str) -> TextClause:
+def _insert_changes(dialect: str, shared_target: bool) -> TextClause:
     # Built once: parsing this text for its parameters costs more than running it for 10 rows.
+    if shared_target:
+        source = values_sql(dialect, _ROW_COLUMNS)
+        target = [shared_value_sql(dialect, c) for c in _TARGET_COLUMNS]
+    else:
+        source = values_sql(dialect, _HISTORY_COLUMNS)
+        target = [f'v."{c.name}"' for c in _TARGET_COLUMNS]
+    values = ", ".join([*(f"v.{c.name}" for c in _ROW_COLUMNS), *target])
+    transfer_time = order_status_history.c.transfer_time.type
     return text(
         f"INSERT INTO order_status_history ({_NAMES}, business_id, api_key_id, request_id, "
-        f"created_at) SELECT {_VALUES}, :business_id, :api_key_id, :request_id, :now "
-        f"FROM {values_sql(dialect, _HISTORY_COLUMNS)}"
-    ).bindparams(bindparam("now", type_=order_status_history.c.created_at.type))
+        f"created_at) SELECT {values}, :business_id, :api_key_id, :request_id, :now "
+        f"FROM {source}"
+    ).bindparams(
+        bindparam("now", type_=order_status_history.c.created_at.type),
+        *([bindparam("transfer_time", type_=transfer_time)] if shared_target else []),
+    )
+
+
+def _target_values(target: Target) -> tuple[Any, ...]:
+    return (target.by, *payment_values(target.details))
+
+
+def _history_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> list[tuple[Any, ...]]:
+    # The statuses come from a handful of decisions: their values are looked up once per kind.
+    states: dict[tuple[int, int, int], tuple[str, str, str, str]] = {}
+    rows: list[tuple[Any, ...]] = []
+    for c in changes:
+        before, d = c.before, c.decision
+        key = (id(d), id(before.status), id(before.payment_status))
+        state = states.get(key)
+        if state is None:
+            state = states[key] = (
+                before.status.value,
+                d.status.value,
+                before.payment_status.value,
+                d.payment_status.value,
+            )
+        if with_target:
+            rows.append((before.id, *state, *_target_values(c.target)))
+        else:
+            rows.append((before.id, *state))
+    return rows
 
 
 class SqlHistoryRepository:
@@ -55,22 +94,16 @@ class SqlHistoryRepository:
         self, changes: Sequence[AppliedChange], actor: Actor, now: datetime
     ) -> None:
         """One history row per applied change, in one INSERT statement."""
-        rows = [
-            (
-                c.before.id,
-                c.before.status.value,
-                c.decision.status.value,
-                c.before.payment_status.value,
-                c.decision.payment_status.value,
-                c.target.by,
-                *payment_values(c.target.details),
-            )
-            for c in changes
-        ]
+        target = one_target(changes)
+        rows = _history_rows(changes, with_target=target is None)
         dialect = self._conn.dialect.name
-        params = values_params(dialect, _HISTORY_COLUMNS, rows)
+        columns = _HISTORY_COLUMNS if target is None else _ROW_COLUMNS
+        params = values_params(dialect, columns, rows)
+        if target is not None:
+            names = (c.name for c in _TARGET_COLUMNS)
+            params.update(zip(names, _target_values(target), strict=True))
         await self._conn.execute(
-            _insert_changes(dialect),
+            _insert_changes(dialect, target is not None),
             {
                 **params,
                 "business_id": self._business_id,

@@ -22,7 +22,9 @@ from orderflow.adapters import order_listing
 from orderflow.adapters.bulk import (
     PAYMENT_COLUMNS,
     BulkColumn,
+    one_target,
     payment_values,
+    shared_value_sql,
     values_params,
     values_sql,
 )
@@ -50,15 +52,15 @@ from orderflow.services.unit_of_work import (
     OrderSnapshot,
 )
 
-_UPDATE_COLUMNS = (
+_ROW_COLUMNS = (
     BulkColumn("id", "bigint"),
     BulkColumn("status", "text"),
     BulkColumn("payment_status", "text"),
     BulkColumn("events", "integer"),
     BulkColumn("entered_status", "text"),
     BulkColumn("entered_payment", "text"),
-    *PAYMENT_COLUMNS,
 )
+_UPDATE_COLUMNS = (*_ROW_COLUMNS, *PAYMENT_COLUMNS)
 
 
 # What the change path reads of an order: its state, and every field its events carry.
@@ -77,7 +79,7 @@ _STATUSES = {s.value: s for s in OrderStatus}
 _PAYMENT_STATUSES = {p.value: p for p in PaymentStatus}
 
 
-def _update_sql(source: str, dialect: str) -> str:
+def _update_sql(source: str, dialect: str, payment_values: Sequence[str]) -> str:
     stamps = [
         f"{col} = CASE WHEN v.entered_status = '{status}' THEN :now ELSE orders.{col} END"
         for status, col in STATUS_TIME_COLUMNS.items()
@@ -85,7 +87,10 @@ def _update_sql(source: str, dialect: str) -> str:
         f"{col} = CASE WHEN v.entered_payment = '{status}' THEN :now ELSE orders.{col} END"
         for status, col in PAYMENT_TIME_COLUMNS.items()
     ]
-    payment = [f"{f} = COALESCE(v.{f}, orders.{f})" for f in PAYMENT_FIELDS]
+    payment = [
+        f"{f} = COALESCE({value}, orders.{f})"
+        for f, value in zip(PAYMENT_FIELDS, payment_values, strict=True)
+    ]
     sets = ",\n  ".join(
         [
             "status = v.status",
@@ -125,23 +130,40 @@ def _select_snapshots(dialect: str, lock: bool) -> Select[Any]:
 
 
 @functools.cache
-def _update_statement(dialect: str) -> TextClause:
-    return text(_update_sql(values_sql(dialect, _UPDATE_COLUMNS), dialect)).bindparams(
-        bindparam("now", type_=orders.c.updated_at.type)
+def _update_statement(dialect: str, shared_target: bool) -> TextClause:
+    if shared_target:  # the request's payment fields, bound once
+        source = values_sql(dialect, _ROW_COLUMNS)
+        payment = [shared_value_sql(dialect, c) for c in PAYMENT_COLUMNS]
+    else:
+        source = values_sql(dialect, _UPDATE_COLUMNS)
+        payment = [f"v.{c.name}" for c in PAYMENT_COLUMNS]
+    transfer_time = orders.c.transfer_time.type
+    return text(_update_sql(source, dialect, payment)).bindparams(
+        bindparam("now", type_=orders.c.updated_at.type),
+        *([bindparam("transfer_time", type_=transfer_time)] if shared_target else []),
     )
 
 
-def _update_row(change: AppliedChange) -> tuple[Any, ...]:
-    d = change.decision
-    return (
-        change.before.id,
-        d.status.value,
-        d.payment_status.value,
-        (d.entered_status is not None) + (d.entered_payment_status is not None),
-        d.entered_status.value if d.entered_status else None,
-        d.entered_payment_status.value if d.entered_payment_status else None,
-        *payment_values(change.target.details),
-    )
+def _update_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> list[tuple[Any, ...]]:
+    # What a decision writes is the same for every order it applies to: worked out once.
+    decided: dict[int, tuple[Any, ...]] = {}
+    rows: list[tuple[Any, ...]] = []
+    for change in changes:
+        d = change.decision
+        values = decided.get(id(d))
+        if values is None:
+            values = decided[id(d)] = (
+                d.status.value,
+                d.payment_status.value,
+                (d.entered_status is not None) + (d.entered_payment_status is not None),
+                d.entered_status.value if d.entered_status else None,
+                d.entered_payment_status.value if d.entered_payment_status else None,
+            )
+        if with_target:
+            rows.append((change.before.id, *values, *payment_values(change.target.details)))
+        else:
+            rows.append((change.before.id, *values))
+    return rows
 
 
 class SqlOrderRepository:
@@ -180,9 +202,15 @@ class SqlOrderRepository:
 
     async def update_many(self, changes: Sequence[AppliedChange], now: datetime) -> None:
         """Apply every change in one UPDATE statement."""
-        params = values_params(self._dialect, _UPDATE_COLUMNS, [_update_row(c) for c in changes])
+        target = one_target(changes)
+        rows = _update_rows(changes, with_target=target is None)
+        params = values_params(
+            self._dialect, _UPDATE_COLUMNS if target is None else _ROW_COLUMNS, rows
+        )
+        if target is not None:
+            params.update(zip(PAYMENT_FIELDS, payment_values(target.details), strict=True))
         await self._conn.execute(
-            _update_statement(self._dialect),
+            _update_statement(self._dialect, target is not None),
             {**params, "now": now, "business_id": self._business_id},
         )
 
