@@ -82,3 +82,12 @@ async def test_export_is_scoped_to_the_business_and_needs_the_list_scope(
     assert forbidden.status_code == 403
     bad = await client.get(URL, headers=tenant.headers, params={"status": "nope"})
     assert bad.status_code == 400 and "status" in bad.json()["errors"]
+
+
+async def test_export_spans_several_batches(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 2_500, created_at=T0)
+    rows = await _export(client, tenant)
+    assert [int(r["id"]) for r in rows] == sorted(ids, reverse=True)

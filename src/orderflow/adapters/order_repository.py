@@ -305,8 +305,8 @@ class SqlOrderRepository:
             self._conn, self._business_id, where, after, older=older, limit=limit
         )
 
-    def stream(self, where: OrderFilter) -> AsyncIterator[dict[str, Any]]:
-        """Every matching order, newest first, in batches."""
+    def stream(self, where: OrderFilter) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every matching order, newest first, in batches of up to 1,000."""
         return order_listing.stream(self._conn, self._business_id, where)
 
     async def ids_by_number(self, numbers: Sequence[str]) -> dict[str, int]:

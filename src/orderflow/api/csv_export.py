@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -30,36 +30,61 @@ EXPORT_COLUMNS = (
     "created_at",
     "updated_at",
 )
-_CHUNK_CHARS = 64 * 1024
 # A spreadsheet runs a cell starting with one of these as a formula ("CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ().-]*$")  # phone numbers such as +62 812-3456
+_TIME_COLUMNS = frozenset(
+    name for name in EXPORT_COLUMNS if name.endswith("_time") or name.endswith("_at")
+)
+_TEXT_COLUMNS = frozenset(
+    {
+        "customer_name",
+        "customer_phone",
+        "customer_email",
+        "payment_account_holder",
+        "payment_account_number",
+        "transferproof_url",
+        "rtsproof_url",
+    }
+)
 
 
-def _cell(value: Any) -> str:
+def _time(value: datetime | None) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, Decimal | int):
-        return str(value)
-    text = str(value)
-    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(text):
-        return "'" + text
-    return text
+    text = value.isoformat()  # the database gives UTC already; convert only if it did not
+    return text[:-6] + "Z" if text.endswith("+00:00") else _time(value.astimezone(UTC))
 
 
-async def csv_chunks(rows: AsyncIterator[dict[str, Any]]) -> AsyncIterator[str]:
-    """A UTF-8 BOM (so spreadsheets read the text as UTF-8), the header, then the rows, as CSV
-    text in chunks of about 64 KiB."""
+def _text(value: str | None) -> str:
+    if not value:
+        return ""
+    if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _plain(value: Decimal | int | str | None) -> str:
+    return "" if value is None else str(value)
+
+
+_FORMATS: tuple[Callable[[Any], str], ...] = tuple(
+    _time if name in _TIME_COLUMNS else _text if name in _TEXT_COLUMNS else _plain
+    for name in EXPORT_COLUMNS
+)
+_PAIRS = tuple(zip(EXPORT_COLUMNS, _FORMATS, strict=True))
+
+
+async def csv_chunks(batches: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[str]:
+    """A UTF-8 BOM (so spreadsheets read the text as UTF-8), the header, then one chunk of CSV
+    text per batch of rows."""
     buffer = io.StringIO()
-    buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
     writer.writerow(EXPORT_COLUMNS)
-    async for row in rows:
-        writer.writerow([_cell(row[name]) for name in EXPORT_COLUMNS])
-        if buffer.tell() >= _CHUNK_CHARS:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    async for batch in batches:
+        writer.writerows([[fmt(row[name]) for name, fmt in _PAIRS] for row in batch])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
     yield buffer.getvalue()

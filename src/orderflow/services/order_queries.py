@@ -78,11 +78,11 @@ async def list_orders(
 
 async def export_orders(
     uow_factory: UnitOfWorkFactory, actor: Actor, where: OrderFilter
-) -> AsyncIterator[dict[str, Any]]:
-    """Every matching order, newest first, read in batches inside one read transaction."""
+) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every matching order, newest first, in batches read inside one read transaction."""
     async with uow_factory(actor.business_id, write=False) as uow:
-        async for row in uow.orders.stream(where):
-            yield row
+        async for batch in uow.orders.stream(where):
+            yield batch
 
 
 async def order_history(

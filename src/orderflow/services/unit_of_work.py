@@ -165,8 +165,8 @@ class OrderRepository(Protocol):
         """Up to `limit` orders past `after` (older: newest first; newer: oldest first)."""
         ...
 
-    def stream(self, where: OrderFilter) -> AsyncIterator[dict[str, Any]]:
-        """Every matching order, newest first, fetched in batches (never all in memory)."""
+    def stream(self, where: OrderFilter) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every matching order, newest first, in batches (never all of them in memory)."""
         ...
 
     async def ids_by_number(self, numbers: Sequence[str]) -> dict[str, int]: ...
