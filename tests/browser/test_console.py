@@ -284,7 +284,9 @@ def test_data_is_text_and_export_follows_the_tab(page: Page, api: httpx.Client) 
     assert page.locator("#rows img").count() == 0 and page.title() != "1"
     # given the Completed tab (no other filter)
     page.click("#f-reset")
+    expect(page).not_to_have_url(re.compile(r"search="))
     page.click('#tabs [data-status="completed"]')
+    expect(page).to_have_url(re.compile(r"status=completed"))
     # when it is exported: the file has exactly the orders of that tab
     completed = count_of(page, "completed")
     with page.expect_download() as download:

@@ -61,31 +61,45 @@ function signOut() {
 
 // ---- tabs and counts ----
 
+/**
+ * The tabs are made once and then updated in place: replacing them while a person clicks (the
+ * counts arrive at any moment) would lose the click.
+ */
 function renderTabs() {
-  const hadFocus = $("#tabs").contains(document.activeElement);
-  const tabs = ["", ...STATUSES].map((status) => {
+  const nav = $("#tabs");
+  if (!nav.children.length) {
+    fill(nav, ["", ...STATUSES].map((status) => h(
+      "button",
+      {
+        type: "button", role: "tab", class: "tab", "data-status": status, "aria-controls": "orders",
+        onclick: () => chooseTab(status), onkeydown: tabKeys,
+      },
+      h("span", { class: "label" }),
+      " ",
+      h("span", { class: "count", hidden: true }),
+    )));
+  }
+  for (const tab of nav.children) {
+    const status = tab.dataset.status;
     const selected = view.filters.status === status;
+    tab.setAttribute("aria-selected", selected ? "true" : "false");
+    tab.tabIndex = selected ? 0 : -1;
+    tab.querySelector(".label").textContent = status ? statusName(status) : t("tabs.all");
     const count = view.counts === null
       ? null
       : status === ""
         ? [...view.counts.values()].reduce((a, b) => a + b, 0)
         : view.counts.get(status) || 0;
-    const countText = count === null ? "" : `${view.countsCapped ? "≥" : ""}${formatCount(count)}`;
-    return h(
-      "button",
-      {
-        type: "button", role: "tab", class: "tab", "data-status": status,
-        "aria-selected": selected ? "true" : "false", tabindex: selected ? "0" : "-1",
-        "aria-controls": "orders",
-        onclick: () => chooseTab(status),
-        onkeydown: tabKeys,
-      },
-      status ? statusName(status) : t("tabs.all"),
-      count === null ? null : [" ", h("span", { class: "count", "data-count": String(count) }, countText)],
-    );
-  });
-  fill($("#tabs"), tabs);
-  if (hadFocus) $('#tabs [aria-selected="true"]').focus();
+    const badge = tab.querySelector(".count");
+    badge.hidden = count === null;
+    if (count === null) {
+      badge.removeAttribute("data-count");
+      badge.textContent = "";
+    } else {
+      badge.dataset.count = String(count);
+      badge.textContent = `${view.countsCapped ? "≥" : ""}${formatCount(count)}`;
+    }
+  }
 }
 
 function tabKeys(event) {
