@@ -14,7 +14,7 @@ from orderflow.adapters.migrate import upgrade
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
 from orderflow.domain.errors import OrderflowError
-from orderflow.observability.logs import configure_logging
+from orderflow.observability.logs import configure_logging, redact
 from orderflow.observability.metrics import shared_across_processes
 from orderflow.safety import UnsafeConfiguration, check_production_safety
 from orderflow.services.access import ALL_SCOPES, create_api_key, create_business, revoke_api_key
@@ -75,7 +75,7 @@ def _print_demo_help(settings: Settings, key: str, host: str, port: int) -> None
     base = f"http://{host}:{port}"
     print(
         f"""
-orderflow demo is ready ({settings.database_url}).
+orderflow demo is ready ({redact(settings.database_url)}).
 API key: {key}
 
 Try it:
