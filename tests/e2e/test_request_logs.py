@@ -7,6 +7,7 @@ import json
 import httpx
 import pytest
 
+from orderflow.api.app import create_app
 from orderflow.bootstrap import Container
 from orderflow.observability.logs import JsonFormatter
 from tests.builders import make_key, make_orders, make_tenant
@@ -100,3 +101,26 @@ async def test_a_realistic_session_logs_fields_but_never_keys_or_contacts(
     assert refusal["refused"] == 4 and refusal["changed"] == 0
     assert all(isinstance(e["request_id"], str) and e["request_id"] for e in access)
     assert next(e for e in access if e["status"] == 401).get("business_id") is None
+
+
+async def test_an_unexpected_error_is_logged_with_its_request_id(
+    container: Container, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(container=container)
+
+    async def boom() -> None:
+        raise RuntimeError("something broke for siti@example.com")
+
+    app.add_api_route("/boom", boom)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://orderflow.test") as c:
+        response = await c.get("/boom", headers={"X-Request-ID": "boom-1"})
+
+    assert response.status_code == 500
+    assert response.json()["error_code"] == "internal_error"
+    lines = [json.loads(line) for line in Lines(caplog).all()]
+    error = next(e for e in lines if e["message"] == "unhandled error")
+    assert error["request_id"] == "boom-1" and "RuntimeError" in error["exception"]
+    assert "siti@example.com" not in error["exception"]
+    access = next(e for e in lines if e["logger"] == "orderflow.access" and "status" in e)
+    assert access["status"] == 500 and access["route"] == "/boom"

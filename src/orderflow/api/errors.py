@@ -154,7 +154,17 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", exc_info=exc)
+    # This runs outside the request's middleware (Starlette's outermost layer), so the
+    # request's log fields are given here.
+    principal = getattr(request.state, "principal", None)
+    log.exception(
+        "unhandled error",
+        exc_info=exc,
+        extra={
+            "request_id": getattr(request.state, "request_id", None),
+            "business_id": getattr(principal, "business_id", None),
+        },
+    )
     return OrjsonResponse(error_body("Internal Server Error", "internal_error"), 500)
 
 
