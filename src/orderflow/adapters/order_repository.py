@@ -195,7 +195,7 @@ class SqlOrderRepository:
                 status=_STATUSES[row[2]],
                 payment_status=_PAYMENT_STATUSES[row[3]],
                 version=row[4],
-                row=dict(zip(_SNAPSHOT_NAMES, row, strict=True)),
+                row=row._mapping,
             )
             for row in result
         }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,6 +21,7 @@ _COLUMNS = (
     BulkColumn("sequence", "integer"),
     BulkColumn("payload", "text"),
 )
+EVENTS_PER_INSERT = 5_000
 _NAMES = ", ".join(c.name for c in _COLUMNS)
 _VALUES = ", ".join(f"v.{c.name}" for c in _COLUMNS)
 
@@ -37,16 +39,22 @@ def _row(e: OutboxEvent) -> tuple[str, str, int | None, int | None, str]:
 
 
 class SqlOutbox:
-    """The `Outbox` port: appends events for one business in one INSERT statement."""
+    """The `Outbox` port: appends events for one business, up to 5,000 per INSERT statement."""
 
     def __init__(self, conn: AsyncConnection, business_id: int) -> None:
         self._conn = conn
         self._business_id = business_id
 
-    async def add_many(self, events: Sequence[OutboxEvent]) -> None:
+    async def add_many(self, events: Iterable[OutboxEvent]) -> None:
         """Append `events` (in order: their ids grow in the order given)."""
-        if not events:
-            return
+        # In slices, so a 10,000-order batch never holds all its payloads, and their encoded
+        # copy for the driver, at once (that peak was most of its memory); a generator of
+        # events is consumed as it goes.
+        pending = iter(events)
+        while chunk := list(itertools.islice(pending, EVENTS_PER_INSERT)):
+            await self._insert(chunk)
+
+    async def _insert(self, events: list[OutboxEvent]) -> None:
         dialect = self._conn.dialect.name
         params = values_params(
             dialect,

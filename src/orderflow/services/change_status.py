@@ -121,7 +121,7 @@ async def _apply(
             now = clock()
             await uow.orders.update_many(applied, now)
             await uow.history.add_changes(applied, actor, now)
-            await uow.outbox.add_many(list(change_events(applied, now)))
+            await uow.outbox.add_many(change_events(applied, now))
         if idempotency:
             await remember(uow, idempotency, result, clock())
         if (applied and not command.dry_run) or idempotency:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -57,7 +57,7 @@ class OrderSnapshot:
     status: OrderStatus
     payment_status: PaymentStatus
     version: int
-    row: dict[str, Any]  # the state and every field its events carry, by column name
+    row: Mapping[str, Any]  # the state and every field its events carry, by column name
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +188,7 @@ class HistoryRepository(Protocol):
 
 
 class Outbox(Protocol):
-    async def add_many(self, events: Sequence[OutboxEvent]) -> None: ...
+    async def add_many(self, events: Iterable[OutboxEvent]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
