@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from orderflow.adapters.db import create_engine
 from orderflow.adapters.rate_counters import MemoryRateCounter, SqlRateCounter
 from orderflow.adapters.sql_unit_of_work import SqlUnitOfWorkFactory
+from orderflow.adapters.webhook_sender import HttpxWebhookSender, resolve_host
 from orderflow.config import Settings
 from orderflow.services.rate_limits import RateLimiter, Window
+from orderflow.services.webhooks import Outbound
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,15 @@ class Container:
     async def close(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+    def outbound(self) -> Outbound:
+        """How webhooks reach receivers from this process."""
+        timeout_s = self.settings.webhook_timeout_s
+        return Outbound(
+            open_sender=lambda: HttpxWebhookSender(timeout_s),
+            resolve=resolve_host,
+            allow_private_urls=self.settings.webhook_allow_private_urls,
+        )
 
 
 def build(settings: Settings | None = None) -> Container:

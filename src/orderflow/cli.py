@@ -1,4 +1,4 @@
-"""The `orderflow` command: serve, migrate, businesses, API keys, demo data."""
+"""The `orderflow` command: serve, worker, migrate, businesses, API keys, demo data."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -121,6 +122,23 @@ def cmd_serve(args: argparse.Namespace) -> None:
         )
 
 
+def cmd_worker(args: argparse.Namespace) -> None:
+    """Deliver webhooks from the outbox until SIGTERM/SIGINT (the current round finishes first)."""
+    from orderflow.worker.outbox_relay import build_relay
+
+    async def work(c: Container) -> None:
+        relay = build_relay(c)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, relay.request_stop)
+        print(
+            f"orderflow worker: relaying webhooks from {c.settings.database_url}", file=sys.stderr
+        )
+        await relay.run()
+
+    _run(work)
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     p = argparse.ArgumentParser(prog="orderflow", description=__doc__)
@@ -134,6 +152,9 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--graceful-timeout", type=int, default=60, help="seconds to finish work")
     serve.set_defaults(func=cmd_serve)
 
+    sub.add_parser("worker", help="deliver webhooks (the outbox relay)").set_defaults(
+        func=cmd_worker
+    )
     sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
 
     business = sub.add_parser("business", help="manage businesses").add_subparsers(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "orderflow-dev-secret-key-not-for-production"
@@ -57,6 +57,38 @@ class Settings(BaseSettings):
     @classmethod
     def _lowercase(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    webhook_allow_private_urls: bool = Field(
+        default=False, description="Allow webhook URLs on loopback/private addresses."
+    )
+    webhook_relay_in_process: bool = Field(
+        default=True, description="Run an outbox relay inside each `orderflow serve` process."
+    )
+    webhook_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one POST.")
+    webhook_retry_schedule_s: list[float] = Field(
+        default=[60, 300, 1800, 3600, 10800, 21600, 43200],
+        min_length=1,
+        description="Waits before each retry (JSON list); attempts = len + 1.",
+    )
+    webhook_retry_jitter: float = Field(
+        default=0.2, ge=0, le=1, description="Each wait is stretched or shrunk by up to this share."
+    )
+    webhook_lease_s: float = Field(
+        default=60.0, gt=0, description="A leased delivery left unrecorded this long is resent."
+    )
+    webhook_poll_interval_s: float = Field(
+        default=1.0, gt=0, description="How often an idle relay looks for work."
+    )
+    webhook_batch_size: int = Field(default=100, ge=1, description="Deliveries per relay round.")
+    webhook_concurrency: int = Field(default=20, ge=1, description="POSTs in flight per relay.")
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_send(self) -> Settings:
+        if self.webhook_lease_s <= self.webhook_timeout_s:
+            raise ValueError(
+                "ORDERFLOW_WEBHOOK_LEASE_S must be longer than ORDERFLOW_WEBHOOK_TIMEOUT_S"
+            )
+        return self
 
     @cached_property
     def is_sqlite(self) -> bool:

@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from orderflow.adapters.db import SQLITE_BEGIN_OPTION
 from orderflow.adapters.db_errors import storage_error
+from orderflow.adapters.delivery_queue import SqlDeliveryQueue
 from orderflow.adapters.history_repository import SqlHistoryRepository
 from orderflow.adapters.idempotency_store import SqlIdempotencyStore
 from orderflow.adapters.order_repository import SqlOrderRepository
 from orderflow.adapters.outbox import SqlOutbox
 from orderflow.adapters.tenant_repository import SqlTenantRepository
+from orderflow.adapters.webhook_repository import SqlWebhookRepository
 from orderflow.services.unit_of_work import IdempotencyKeyInUse
 
 DEFAULT_IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -46,6 +48,8 @@ class SqlUnitOfWork:
     outbox: SqlOutbox
     tenants: SqlTenantRepository
     idempotency: SqlIdempotencyStore
+    webhooks: SqlWebhookRepository
+    deliveries: SqlDeliveryQueue
 
     def __init__(
         self,
@@ -90,14 +94,16 @@ class SqlUnitOfWork:
             raise
         self._conn = conn
         self.tenants = SqlTenantRepository(conn)
+        self.deliveries = SqlDeliveryQueue(conn)
         if self._business_id is None:
             self.orders = self.history = self.outbox = _NoBusiness()  # type: ignore[assignment]
-            self.idempotency = _NoBusiness()  # type: ignore[assignment]
+            self.idempotency = self.webhooks = _NoBusiness()  # type: ignore[assignment]
         else:
             self.orders = SqlOrderRepository(conn, self._business_id)
             self.history = SqlHistoryRepository(conn, self._business_id)
             self.outbox = SqlOutbox(conn, self._business_id)
             self.idempotency = SqlIdempotencyStore(conn, self._business_id, self._ttl)
+            self.webhooks = SqlWebhookRepository(conn, self._business_id)
         return self
 
     async def _connect(self) -> AsyncConnection:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -13,6 +14,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
+    text,
 )
 
 from orderflow.adapters.types import IdType, Money, UTCDateTime
@@ -145,6 +148,86 @@ outbox = Table(
     Column("sequence", Integer, nullable=True),
     Column("payload", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # Set once the relay has made the event's deliveries (migration 0005).
+    Column("dispatched_at", UTCDateTime(), nullable=True),
+    Index(
+        "ix_outbox_undispatched",
+        "id",
+        postgresql_where=text("dispatched_at IS NULL"),
+        sqlite_where=text("dispatched_at IS NULL"),
+    ),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("business_id", BigInteger, ForeignKey("businesses.id"), nullable=False, index=True),
+    Column("url", String(2048), nullable=False),
+    Column("secret", String(128), nullable=False),
+    Column("is_active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("deleted_at", UTCDateTime(), nullable=True),
+)
+
+webhook_endpoint_events = Table(
+    "webhook_endpoint_events",
+    metadata,
+    Column("endpoint_id", BigInteger, ForeignKey("webhook_endpoints.id"), primary_key=True),
+    Column("event_type", String(64), primary_key=True),
+)
+
+_PENDING = text("status = 'pending'")
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("business_id", BigInteger, nullable=False),
+    Column("endpoint_id", BigInteger, ForeignKey("webhook_endpoints.id"), nullable=False),
+    Column("outbox_id", BigInteger, ForeignKey("outbox.id"), nullable=False),
+    Column("event_id", String(40), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("order_id", BigInteger, nullable=True),
+    Column("sequence", Integer, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("max_attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("delivered_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("endpoint_id", "outbox_id"),
+    Index("ix_webhook_deliveries_endpoint_id_id", "endpoint_id", "id"),
+    # The relay's two questions: what is due, and is an earlier event of this order still pending.
+    Index(
+        "ix_webhook_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=_PENDING,
+        sqlite_where=_PENDING,
+    ),
+    Index(
+        "ix_webhook_deliveries_pending_order",
+        "endpoint_id",
+        "order_id",
+        "outbox_id",
+        postgresql_where=_PENDING,
+        sqlite_where=_PENDING,
+    ),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("delivery_id", BigInteger, ForeignKey("webhook_deliveries.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("attempted_at", UTCDateTime(), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("latency_ms", Integer, nullable=False),
+    Column("error", String(500), nullable=True),
+    UniqueConstraint("delivery_id", "number"),
 )
 
 idempotency_keys = Table(

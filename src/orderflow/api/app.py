@@ -18,13 +18,22 @@ from orderflow.api.errors import install_error_handlers
 from orderflow.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from orderflow.api.openapi import install_openapi
 from orderflow.api.responses import OrjsonResponse
-from orderflow.api.routes import health, me, metrics, order_queries, order_upload, orders
+from orderflow.api.routes import (
+    health,
+    me,
+    metrics,
+    order_queries,
+    order_upload,
+    orders,
+    webhooks,
+)
 from orderflow.api.telemetry import TelemetryMiddleware
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
 from orderflow.console import mount_console
 from orderflow.observability.logs import configure_logging
 from orderflow.safety import check_production_safety
+from orderflow.worker.outbox_relay import build_relay
 
 GC_YOUNG_THRESHOLD = 50_000  # allocations between young collections (CPython's default: 700)
 
@@ -44,9 +53,16 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         housekeeping = asyncio.create_task(purge_forever(container.engine))
+        # The embedded default delivers webhooks in-process; a deployment running `orderflow
+        # worker` processes turns this off with ORDERFLOW_WEBHOOK_RELAY_IN_PROCESS=false.
+        relay = build_relay(container) if container.settings.webhook_relay_in_process else None
+        if relay is not None:
+            relay.start()
         try:
             yield
         finally:
+            if relay is not None:
+                await relay.stop()
             housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeping
@@ -63,13 +79,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.uow_factory = container.uow_factory
     app.state.database_ping = partial(ping, container.engine)
     app.state.check_readiness = partial(check_readiness, container.engine)
+    app.state.outbound = container.outbound()
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(TelemetryMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: the request id is known to all inside
     # order_queries first: its fixed paths (/v3/orders/export) must win over /v3/orders/{id}.
-    for module in (order_queries, order_upload, orders, me, health, metrics):
+    for module in (order_queries, order_upload, orders, webhooks, me, health, metrics):
         app.include_router(module.router)
     mount_console(app)
     return app

@@ -16,6 +16,7 @@ from orderflow.services.cursors import CursorCodec
 from orderflow.services.idempotency import MAX_KEY_LENGTH, IdempotencyKey, fingerprint
 from orderflow.services.rate_limits import RateLimited, RateLimiter
 from orderflow.services.unit_of_work import Actor, UnitOfWorkFactory
+from orderflow.services.webhooks import Outbound
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -112,3 +113,12 @@ async def get_idempotency_key(
 
 
 IdempotencyKeyDep = Annotated[IdempotencyKey | None, Depends(get_idempotency_key)]
+
+
+def get_outbound(request: Request) -> Outbound:
+    """How this process reaches webhook receivers."""
+    outbound: Outbound = request.app.state.outbound
+    return outbound
+
+
+OutboundDep = Annotated[Outbound, Depends(get_outbound)]

@@ -20,6 +20,7 @@ from orderflow.domain.errors import (
     NotFound,
     OrderflowError,
     Unauthorized,
+    WebhookTestFailed,
 )
 from orderflow.services.idempotency import IdempotencyKeyReused, Replayed
 from orderflow.services.rate_limits import RateLimited
@@ -45,6 +46,7 @@ STATUS_BY_ERROR: dict[type[OrderflowError], int] = {
     RateLimited: 429,
     StorageUnavailable: 503,
     StorageConflict: 503,
+    WebhookTestFailed: 400,
 }
 RETRY_AFTER_S = "1"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -53,3 +53,9 @@ class BatchRefused(OrderflowError):
         super().__init__(message)
         self.code = code
         self.rejected = rejected
+
+
+class WebhookTestFailed(OrderflowError):
+    """An endpoint did not answer `business.test_event` with 2xx, so it is not activated."""
+
+    code = "webhook_test_failed"

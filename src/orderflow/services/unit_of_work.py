@@ -17,6 +17,7 @@ from orderflow.domain.lifecycle import (
     PaymentStatus,
     Target,
 )
+from orderflow.services.webhook_ports import DeliveryQueue, WebhookRepository
 
 
 class StorageUnavailable(OrderflowError):
@@ -253,7 +254,8 @@ class IdempotencyStore(Protocol):
 class UnitOfWork(Protocol):
     """One transaction for one command; `commit()` is the only way anything is kept.
 
-    `orders`, `history` and `outbox` are scoped to the unit's business; `tenants` is not.
+    `orders`, `history`, `outbox` and `webhooks` are scoped to the unit's business; `tenants`
+    and `deliveries` (the relay's queue, across businesses) are not.
     """
 
     @property
@@ -270,6 +272,12 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
+
+    @property
+    def deliveries(self) -> DeliveryQueue: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -1,0 +1,216 @@
+"""The relay's queue in SQL: outbox rows fanned out to deliveries, leased, and recorded.
+
+Several relays may run at once. On PostgreSQL, fan-out is serialised by a transaction-scoped
+advisory lock (so deliveries of one order are always created in the outbox's order) and leases are
+claimed with `FOR UPDATE SKIP LOCKED`; on SQLite, `BEGIN IMMEDIATE` serialises every writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import bindparam, cast, exists, insert, literal, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import Integer, String
+
+from orderflow.adapters.tables import (
+    outbox,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoint_events,
+    webhook_endpoints,
+)
+from orderflow.adapters.types import UTCDateTime
+from orderflow.domain.webhooks import DeliveryStatus
+from orderflow.services.webhook_ports import ClaimedDelivery, DeliveryOutcome
+
+OB, E, S, D, A = (
+    outbox,
+    webhook_endpoints,
+    webhook_endpoint_events,
+    webhook_deliveries,
+    webhook_attempts,
+)
+PENDING = DeliveryStatus.PENDING.value
+FAN_OUT_LOCK = 0x6F726466_6C6F7701  # any constant; advisory locks are per database
+MAX_ERROR_CHARS = 500
+
+
+class SqlDeliveryQueue:
+    """The `DeliveryQueue` port over one connection (in one transaction)."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self._postgres = conn.dialect.name == "postgresql"
+
+    async def fan_out(self, limit: int, max_attempts: int, now: datetime) -> int:
+        """Make deliveries for up to `limit` new outbox rows, one per subscribed active endpoint."""
+        if self._postgres:
+            lock = text("SELECT pg_try_advisory_xact_lock(:key)").bindparams(key=FAN_OUT_LOCK)
+            if not (await self._conn.execute(lock)).scalar_one():
+                return 0  # another relay is fanning out right now
+        ids = (
+            await self._conn.scalars(
+                select(OB.c.id).where(OB.c.dispatched_at.is_(None)).order_by(OB.c.id).limit(limit)
+            )
+        ).all()
+        if not ids:
+            return 0
+        source = (
+            select(
+                E.c.id,
+                OB.c.business_id,
+                OB.c.id,
+                OB.c.event_id,
+                OB.c.event_type,
+                OB.c.order_id,
+                OB.c.sequence,
+                cast(literal(PENDING), String(16)),
+                cast(literal(0), Integer),
+                cast(literal(max_attempts), Integer),
+                literal(now, UTCDateTime()),
+                literal(now, UTCDateTime()),
+                literal(now, UTCDateTime()),
+            )
+            .select_from(
+                OB.join(E, E.c.business_id == OB.c.business_id).join(
+                    S, (S.c.endpoint_id == E.c.id) & (S.c.event_type == OB.c.event_type)
+                )
+            )
+            .where(OB.c.id.in_(ids), E.c.is_active.is_(True), E.c.deleted_at.is_(None))
+            .order_by(OB.c.id, E.c.id)
+        )
+        names = [
+            "endpoint_id",
+            "business_id",
+            "outbox_id",
+            "event_id",
+            "event_type",
+            "order_id",
+            "sequence",
+            "status",
+            "attempts",
+            "max_attempts",
+            "next_attempt_at",
+            "created_at",
+            "updated_at",
+        ]
+        await self._conn.execute(insert(D).from_select(names, source))
+        await self._conn.execute(update(OB).where(OB.c.id.in_(ids)).values(dispatched_at=now))
+        return len(ids)
+
+    async def claim(
+        self, limit: int, now: datetime, lease_until: datetime
+    ) -> list[ClaimedDelivery]:
+        """Lease up to `limit` due deliveries, each the earliest pending one of its order+endpoint.
+
+        A leased delivery stays pending (so later events of its order keep waiting) until the
+        relay records the attempt; if the relay dies first, the lease runs out and it is retried.
+        """
+        earlier = D.alias("earlier")
+        waits = exists().where(
+            earlier.c.endpoint_id == D.c.endpoint_id,
+            earlier.c.order_id == D.c.order_id,
+            earlier.c.status == PENDING,
+            earlier.c.outbox_id < D.c.outbox_id,
+        )
+        due = (
+            select(D.c.id)
+            .join(E, E.c.id == D.c.endpoint_id)
+            .where(
+                D.c.status == PENDING,
+                D.c.next_attempt_at <= now,
+                E.c.is_active.is_(True),
+                E.c.deleted_at.is_(None),
+                ~waits,
+            )
+            .order_by(D.c.next_attempt_at, D.c.id)
+            .limit(limit)
+        )
+        if self._postgres:
+            due = due.with_for_update(skip_locked=True, of=D)
+        ids = (await self._conn.scalars(due)).all()
+        if not ids:
+            return []
+        await self._conn.execute(
+            update(D)
+            .where(D.c.id.in_(ids))
+            .values(attempts=D.c.attempts + 1, next_attempt_at=lease_until, updated_at=now)
+        )
+        rows = await self._conn.execute(
+            select(
+                D.c.id,
+                D.c.attempts,
+                D.c.max_attempts,
+                E.c.url,
+                E.c.secret,
+                OB.c.event_id,
+                OB.c.event_type,
+                OB.c.created_at,
+                OB.c.payload,
+            )
+            .join(E, E.c.id == D.c.endpoint_id)
+            .join(OB, OB.c.id == D.c.outbox_id)
+            .where(D.c.id.in_(ids))
+            .order_by(D.c.id)
+        )
+        return [
+            ClaimedDelivery(
+                id=r.id,
+                attempt=r.attempts,
+                max_attempts=r.max_attempts,
+                url=r.url,
+                secret=r.secret,
+                event_id=r.event_id,
+                event_type=r.event_type,
+                occurred_at=r.created_at,
+                data=r.payload.encode(),
+            )
+            for r in rows
+        ]
+
+    async def record(self, outcomes: Sequence[DeliveryOutcome], now: datetime) -> None:
+        """Log each attempt and move its delivery on, unless another relay has re-leased it."""
+        if not outcomes:
+            return
+        await self._conn.execute(
+            insert(A),
+            [
+                {
+                    "delivery_id": o.delivery_id,
+                    "number": o.attempt.number,
+                    "attempted_at": o.attempt.attempted_at,
+                    "status_code": o.attempt.status_code,
+                    "latency_ms": o.attempt.latency_ms,
+                    "error": o.attempt.error[:MAX_ERROR_CHARS] if o.attempt.error else None,
+                }
+                for o in outcomes
+            ],
+        )
+        await self._conn.execute(
+            update(D)
+            .where(
+                D.c.id == bindparam("d_id"),
+                D.c.attempts == bindparam("d_attempt"),
+                D.c.status == PENDING,
+            )
+            .values(
+                status=bindparam("d_status"),
+                next_attempt_at=bindparam("d_next", type_=UTCDateTime()),
+                delivered_at=bindparam("d_delivered", type_=UTCDateTime()),
+                updated_at=now,
+            ),
+            [
+                {
+                    "d_id": o.delivery_id,
+                    "d_attempt": o.attempt.number,
+                    "d_status": o.status.value,
+                    "d_next": o.next_attempt_at,
+                    "d_delivered": (
+                        o.attempt.attempted_at if o.status is DeliveryStatus.SUCCEEDED else None
+                    ),
+                }
+                for o in outcomes
+            ],
+        )

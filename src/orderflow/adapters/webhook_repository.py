@@ -1,0 +1,191 @@
+"""Webhook endpoints and their deliveries, of one business; every query is scoped by it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from orderflow.adapters.tables import (
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoint_events,
+    webhook_endpoints,
+)
+from orderflow.domain.webhooks import DeliveryStatus
+from orderflow.services.webhook_ports import DeliveryAttempt, DeliveryRecord, WebhookEndpoint
+
+E, D, A, S = webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_endpoint_events
+
+
+def _delivery(row: Row[tuple[object, ...]], attempts: list[DeliveryAttempt]) -> DeliveryRecord:
+    m = row._mapping
+    return DeliveryRecord(
+        id=m["id"],
+        endpoint_id=m["endpoint_id"],
+        event_id=m["event_id"],
+        event_type=m["event_type"],
+        order_id=m["order_id"],
+        sequence=m["sequence"],
+        status=DeliveryStatus(m["status"]),
+        attempts=m["attempts"],
+        max_attempts=m["max_attempts"],
+        next_attempt_at=m["next_attempt_at"],
+        created_at=m["created_at"],
+        delivered_at=m["delivered_at"],
+        attempt_log=attempts,
+    )
+
+
+class SqlWebhookRepository:
+    """The `WebhookRepository` port over one connection and one business."""
+
+    def __init__(self, conn: AsyncConnection, business_id: int) -> None:
+        self._conn = conn
+        self._business_id = business_id
+
+    def _mine(self) -> tuple[ColumnElement[bool], ...]:
+        return (E.c.business_id == self._business_id, E.c.deleted_at.is_(None))
+
+    async def add(
+        self, url: str, events: frozenset[str], is_active: bool, secret: str, now: datetime
+    ) -> int:
+        """Store a new endpoint and its subscriptions; return its id."""
+        result = await self._conn.execute(
+            insert(E)
+            .values(
+                business_id=self._business_id,
+                url=url,
+                secret=secret,
+                is_active=is_active,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(E.c.id)
+        )
+        endpoint_id = int(result.scalar_one())
+        await self._set_events(endpoint_id, events)
+        return endpoint_id
+
+    async def _set_events(self, endpoint_id: int, events: frozenset[str]) -> None:
+        await self._conn.execute(delete(S).where(S.c.endpoint_id == endpoint_id))
+        await self._conn.execute(
+            insert(S), [{"endpoint_id": endpoint_id, "event_type": e} for e in sorted(events)]
+        )
+
+    async def _read(self, *where: ColumnElement[bool]) -> list[WebhookEndpoint]:
+        rows = (
+            await self._conn.execute(select(E).where(*self._mine(), *where).order_by(E.c.id))
+        ).all()
+        if not rows:
+            return []
+        subscriptions: dict[int, set[str]] = {r.id: set() for r in rows}
+        for endpoint_id, event_type in await self._conn.execute(
+            select(S.c.endpoint_id, S.c.event_type).where(S.c.endpoint_id.in_(subscriptions))
+        ):
+            subscriptions[endpoint_id].add(event_type)
+        return [
+            WebhookEndpoint(
+                id=r.id,
+                url=r.url,
+                events=frozenset(subscriptions[r.id]),
+                is_active=bool(r.is_active),
+                secret=r.secret,
+                created_at=r.created_at,
+                updated_at=r.updated_at,
+            )
+            for r in rows
+        ]
+
+    async def get(self, id: int) -> WebhookEndpoint | None:
+        """The endpoint, unless it is another business's or deleted."""
+        found = await self._read(E.c.id == id)
+        return found[0] if found else None
+
+    async def list_all(self) -> list[WebhookEndpoint]:
+        """Every endpoint of the business, oldest first."""
+        return await self._read()
+
+    async def save(self, endpoint: WebhookEndpoint) -> None:
+        """Store an endpoint's url, events, activity and secret."""
+        await self._conn.execute(
+            update(E)
+            .where(*self._mine(), E.c.id == endpoint.id)
+            .values(
+                url=endpoint.url,
+                is_active=endpoint.is_active,
+                secret=endpoint.secret,
+                updated_at=endpoint.updated_at,
+            )
+        )
+        await self._set_events(endpoint.id, endpoint.events)
+
+    async def delete(self, id: int, now: datetime) -> bool:
+        """Delete an endpoint: it stops receiving, its pending deliveries are canceled (kept)."""
+        result = await self._conn.execute(
+            update(E)
+            .where(*self._mine(), E.c.id == id)
+            .values(deleted_at=now, is_active=False, updated_at=now)
+        )
+        if not result.rowcount:
+            return False
+        await self._conn.execute(
+            update(D)
+            .where(D.c.endpoint_id == id, D.c.status == DeliveryStatus.PENDING.value)
+            .values(status=DeliveryStatus.CANCELED.value, updated_at=now)
+        )
+        return True
+
+    async def deliveries(
+        self, endpoint_id: int, limit: int, before_id: int | None, status: DeliveryStatus | None
+    ) -> list[DeliveryRecord]:
+        """The endpoint's deliveries, newest first, each with its attempts."""
+        stmt = select(D).where(D.c.business_id == self._business_id, D.c.endpoint_id == endpoint_id)
+        if before_id is not None:
+            stmt = stmt.where(D.c.id < before_id)
+        if status is not None:
+            stmt = stmt.where(D.c.status == status.value)
+        rows = (await self._conn.execute(stmt.order_by(D.c.id.desc()).limit(limit))).all()
+        attempts = await self._attempts([r.id for r in rows])
+        return [_delivery(r, attempts.get(r.id, [])) for r in rows]
+
+    async def _attempts(self, delivery_ids: Sequence[int]) -> dict[int, list[DeliveryAttempt]]:
+        found: dict[int, list[DeliveryAttempt]] = {}
+        if not delivery_ids:
+            return found
+        rows = await self._conn.execute(
+            select(A).where(A.c.delivery_id.in_(delivery_ids)).order_by(A.c.delivery_id, A.c.number)
+        )
+        for r in rows:
+            found.setdefault(r.delivery_id, []).append(
+                DeliveryAttempt(r.number, r.attempted_at, r.status_code, r.latency_ms, r.error)
+            )
+        return found
+
+    async def redeliver(
+        self, endpoint_id: int, delivery_id: int, now: datetime
+    ) -> DeliveryRecord | None:
+        """Queue a finished delivery for one more attempt, now; a pending one is left as it is."""
+        mine = (
+            D.c.business_id == self._business_id,
+            D.c.endpoint_id == endpoint_id,
+            D.c.id == delivery_id,
+        )
+        await self._conn.execute(
+            update(D)
+            .where(*mine, D.c.status != DeliveryStatus.PENDING.value)
+            .values(
+                status=DeliveryStatus.PENDING.value,
+                next_attempt_at=now,
+                max_attempts=D.c.attempts + 1,
+                updated_at=now,
+            )
+        )
+        row = (await self._conn.execute(select(D).where(*mine))).first()
+        if row is None:
+            return None
+        attempts = await self._attempts([row.id])
+        return _delivery(row, attempts.get(row.id, []))

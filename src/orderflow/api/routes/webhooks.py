@@ -1,0 +1,166 @@
+"""Webhook management: endpoints, their secrets, and their deliveries (scope webhook:manage)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from starlette.responses import Response
+
+from orderflow.api.deps import ManageWebhooksActor, OutboundDep, UowFactoryDep
+from orderflow.api.openapi import error_responses
+from orderflow.api.responses import OrjsonResponse
+from orderflow.api.schemas import MAX_ID
+from orderflow.api.webhook_schemas import (
+    DeliveryListResponse,
+    DeliveryResponse,
+    WebhookCreateRequest,
+    WebhookListResponse,
+    WebhookResponse,
+    WebhookSecretResponse,
+    WebhookUpdateRequest,
+)
+from orderflow.api.webhook_views import delivery_body, webhook_body
+from orderflow.domain.webhooks import DeliveryStatus
+from orderflow.services import webhooks
+from orderflow.services.webhooks import CreateWebhook, UpdateWebhook
+
+router = APIRouter(prefix="/v3/webhooks", tags=["webhooks"])
+
+WebhookPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Webhook ID")]
+DeliveryPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Delivery ID")]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=WebhookSecretResponse,
+    summary="Register a webhook endpoint",
+    responses=error_responses(400, 401, 403),
+)
+async def create(
+    body: WebhookCreateRequest,
+    actor: ManageWebhooksActor,
+    uow_factory: UowFactoryDep,
+    outbound: OutboundDep,
+) -> Response:
+    """Register an endpoint; the answer carries its signing secret (shown only here)."""
+    command = CreateWebhook(body.url, frozenset(body.events), body.is_active)
+    endpoint = await webhooks.create_webhook(uow_factory, actor, command, outbound)
+    return OrjsonResponse({"data": webhook_body(endpoint, with_secret=True)}, status_code=201)
+
+
+@router.get(
+    "",
+    response_model=WebhookListResponse,
+    summary="List webhook endpoints",
+    responses=error_responses(401, 403),
+)
+async def list_all(actor: ManageWebhooksActor, uow_factory: UowFactoryDep) -> Response:
+    """Every webhook endpoint of the business."""
+    found = await webhooks.list_webhooks(uow_factory, actor)
+    return OrjsonResponse({"data": [webhook_body(e) for e in found], "is_paginated": False})
+
+
+@router.get(
+    "/{id}",
+    response_model=WebhookResponse,
+    summary="Get a webhook endpoint",
+    responses=error_responses(400, 401, 403, 404),
+)
+async def read(id: WebhookPath, actor: ManageWebhooksActor, uow_factory: UowFactoryDep) -> Response:
+    """One webhook endpoint (without its secret)."""
+    endpoint = await webhooks.get_webhook(uow_factory, actor, id)
+    return OrjsonResponse({"data": webhook_body(endpoint)})
+
+
+@router.patch(
+    "/{id}",
+    response_model=WebhookResponse,
+    summary="Change a webhook endpoint",
+    responses=error_responses(400, 401, 403, 404),
+)
+async def change(
+    id: WebhookPath,
+    body: WebhookUpdateRequest,
+    actor: ManageWebhooksActor,
+    uow_factory: UowFactoryDep,
+    outbound: OutboundDep,
+) -> Response:
+    """Change url, events or is_active; activating sends business.test_event (2xx required)."""
+    command = UpdateWebhook(
+        url=body.url,
+        events=frozenset(body.events) if body.events is not None else None,
+        is_active=body.is_active,
+    )
+    endpoint = await webhooks.update_webhook(uow_factory, actor, id, command, outbound)
+    return OrjsonResponse({"data": webhook_body(endpoint)})
+
+
+@router.delete(
+    "/{id}",
+    status_code=204,
+    summary="Delete a webhook endpoint",
+    responses=error_responses(400, 401, 403, 404),
+)
+async def remove(
+    id: WebhookPath, actor: ManageWebhooksActor, uow_factory: UowFactoryDep
+) -> Response:
+    """Delete an endpoint; events not yet delivered to it are canceled."""
+    await webhooks.delete_webhook(uow_factory, actor, id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{id}/rotate-secret",
+    response_model=WebhookSecretResponse,
+    summary="Rotate a webhook endpoint's signing secret",
+    responses=error_responses(400, 401, 403, 404),
+)
+async def rotate(
+    id: WebhookPath, actor: ManageWebhooksActor, uow_factory: UowFactoryDep
+) -> Response:
+    """Replace the signing secret; the answer carries the new one (shown only here)."""
+    endpoint = await webhooks.rotate_secret(uow_factory, actor, id)
+    return OrjsonResponse({"data": webhook_body(endpoint, with_secret=True)})
+
+
+@router.get(
+    "/{id}/deliveries",
+    response_model=DeliveryListResponse,
+    summary="List a webhook endpoint's deliveries",
+    responses=error_responses(400, 401, 403, 404),
+)
+async def deliveries(
+    id: WebhookPath,
+    actor: ManageWebhooksActor,
+    uow_factory: UowFactoryDep,
+    limit: Annotated[int, Query(ge=1, le=200, description="At most this many")] = 50,
+    before_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only deliveries older than this ID")
+    ] = None,
+    status: Annotated[DeliveryStatus | None, Query(description="Only this status")] = None,
+) -> Response:
+    """Deliveries, newest first, each with every attempt (time, status code, latency, error)."""
+    found = await webhooks.list_deliveries(
+        uow_factory, actor, id, limit=limit, before_id=before_id, status=status
+    )
+    return OrjsonResponse({"data": [delivery_body(d) for d in found], "is_paginated": False})
+
+
+@router.post(
+    "/{id}/deliveries/{delivery_id}/redeliver",
+    status_code=202,
+    response_model=DeliveryResponse,
+    summary="Redeliver one delivery",
+    responses=error_responses(400, 401, 403, 404),
+)
+async def redeliver(
+    id: WebhookPath,
+    delivery_id: DeliveryPath,
+    actor: ManageWebhooksActor,
+    uow_factory: UowFactoryDep,
+) -> Response:
+    """Queue one more attempt of a delivery now (the relay sends it within a poll interval)."""
+    delivery = await webhooks.redeliver(uow_factory, actor, id, delivery_id)
+    return OrjsonResponse({"data": delivery_body(delivery)}, status_code=202)

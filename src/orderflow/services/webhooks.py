@@ -1,0 +1,242 @@
+"""Webhook endpoints: register, change, activate (after a test event), rotate, delete, redeliver."""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import secrets
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+import orjson
+
+from orderflow.domain.errors import InvalidInput, NotFound, WebhookTestFailed
+from orderflow.domain.events import EventType
+from orderflow.domain.webhooks import (
+    SECRET_PREFIX,
+    SUBSCRIBABLE_EVENTS,
+    DeliveryStatus,
+    envelope,
+    is_public_address,
+    signed_headers,
+)
+from orderflow.services.change_status import Clock, utc_now
+from orderflow.services.order_events import new_event_id
+from orderflow.services.unit_of_work import Actor, UnitOfWorkFactory
+from orderflow.services.webhook_ports import (
+    AddressResolver,
+    DeliveryRecord,
+    SenderFactory,
+    WebhookEndpoint,
+)
+
+SECRET_BYTES = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """How this process reaches receivers, and whether it may reach private addresses."""
+
+    open_sender: SenderFactory
+    resolve: AddressResolver
+    allow_private_urls: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CreateWebhook:
+    url: str
+    events: frozenset[str]
+    is_active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateWebhook:
+    """Fields to change; None leaves a field as it is."""
+
+    url: str | None = None
+    events: frozenset[str] | None = None
+    is_active: bool | None = None
+
+
+def new_secret() -> str:
+    """A signing secret in the Standard Webhooks form: `whsec_` + base64 of 24 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def _refuse_url(message: str) -> InvalidInput:
+    return InvalidInput(f"invalid webhook url: {message}", {"url": [message]})
+
+
+async def check_url(url: str, outbound: Outbound) -> None:
+    """Refuse a non-http(s) URL, and one that reaches a private address unless that is allowed."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _refuse_url("must be an http(s) URL with a host")
+    if outbound.allow_private_urls:
+        return
+    host = parts.hostname
+    if host == "localhost" or host.endswith(".localhost"):
+        raise _refuse_url("must not be a loopback or private address")
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        addresses = await outbound.resolve(host)
+    if not addresses:
+        raise _refuse_url(f"the host {host} does not resolve")
+    if not all(is_public_address(a) for a in addresses):
+        raise _refuse_url("must not be a loopback or private address")
+
+
+def _check_events(events: frozenset[str]) -> None:
+    unknown = sorted(events - SUBSCRIBABLE_EVENTS)
+    if unknown or not events:
+        raise InvalidInput(
+            "invalid webhook events",
+            {"events": [f"unknown event {e}" for e in unknown] or ["give at least one event"]},
+        )
+
+
+async def send_test_event(
+    outbound: Outbound, business_id: int, url: str, secret: str, clock: Clock = utc_now
+) -> None:
+    """POST `business.test_event` to `url`; raise WebhookTestFailed unless it answers 2xx."""
+    now = clock()
+    event_id = new_event_id()
+    data = orjson.dumps({"business_id": business_id, "message": "orderflow webhook test"})
+    body = envelope(EventType.BUSINESS_TEST_EVENT, event_id, now, data)
+    async with outbound.open_sender() as sender:
+        result = await sender.post(url, body, signed_headers(secret, event_id, now, body))
+    if not result.ok:
+        got = f"HTTP {result.status_code}" if result.status_code is not None else result.error
+        raise WebhookTestFailed(
+            f"the endpoint must answer business.test_event with 2xx to be active; got {got}"
+        )
+
+
+async def create_webhook(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    command: CreateWebhook,
+    outbound: Outbound,
+    clock: Clock = utc_now,
+) -> WebhookEndpoint:
+    """Register an endpoint; an active one must first answer `business.test_event` with 2xx."""
+    _check_events(command.events)
+    await check_url(command.url, outbound)
+    secret = new_secret()
+    if command.is_active:
+        await send_test_event(outbound, actor.business_id, command.url, secret, clock)
+    async with uow_factory(actor.business_id) as uow:
+        endpoint_id = await uow.webhooks.add(
+            command.url, command.events, command.is_active, secret, clock()
+        )
+        endpoint = await uow.webhooks.get(endpoint_id)
+        await uow.commit()
+    assert endpoint is not None
+    return endpoint
+
+
+async def list_webhooks(uow_factory: UnitOfWorkFactory, actor: Actor) -> list[WebhookEndpoint]:
+    """Every endpoint of the caller's business."""
+    async with uow_factory(actor.business_id, write=False) as uow:
+        return await uow.webhooks.list_all()
+
+
+async def get_webhook(
+    uow_factory: UnitOfWorkFactory, actor: Actor, webhook_id: int
+) -> WebhookEndpoint:
+    """One endpoint of the caller's business (another business's is not found)."""
+    async with uow_factory(actor.business_id, write=False) as uow:
+        endpoint = await uow.webhooks.get(webhook_id)
+    if endpoint is None:
+        raise NotFound(f"webhook {webhook_id} not found")
+    return endpoint
+
+
+async def _save(uow_factory: UnitOfWorkFactory, actor: Actor, endpoint: WebhookEndpoint) -> None:
+    async with uow_factory(actor.business_id) as uow:
+        if await uow.webhooks.get(endpoint.id) is None:
+            raise NotFound(f"webhook {endpoint.id} not found")
+        await uow.webhooks.save(endpoint)
+        await uow.commit()
+
+
+async def update_webhook(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    webhook_id: int,
+    command: UpdateWebhook,
+    outbound: Outbound,
+    clock: Clock = utc_now,
+) -> WebhookEndpoint:
+    """Change an endpoint; activating it (or moving an active one) needs a 2xx test event."""
+    current = await get_webhook(uow_factory, actor, webhook_id)
+    if command.events is not None:
+        _check_events(command.events)
+    if command.url is not None and command.url != current.url:
+        await check_url(command.url, outbound)
+    changed = replace(
+        current,
+        url=command.url if command.url is not None else current.url,
+        events=command.events if command.events is not None else current.events,
+        is_active=command.is_active if command.is_active is not None else current.is_active,
+        updated_at=clock(),
+    )
+    if changed.is_active and (not current.is_active or changed.url != current.url):
+        await send_test_event(outbound, actor.business_id, changed.url, changed.secret, clock)
+    await _save(uow_factory, actor, changed)
+    return changed
+
+
+async def rotate_secret(
+    uow_factory: UnitOfWorkFactory, actor: Actor, webhook_id: int, clock: Clock = utc_now
+) -> WebhookEndpoint:
+    """Give an endpoint a new signing secret; deliveries from now on are signed with it."""
+    current = await get_webhook(uow_factory, actor, webhook_id)
+    rotated = replace(current, secret=new_secret(), updated_at=clock())
+    await _save(uow_factory, actor, rotated)
+    return rotated
+
+
+async def delete_webhook(
+    uow_factory: UnitOfWorkFactory, actor: Actor, webhook_id: int, clock: Clock = utc_now
+) -> None:
+    """Delete an endpoint; its undelivered events are canceled (its delivery log is kept)."""
+    async with uow_factory(actor.business_id) as uow:
+        if not await uow.webhooks.delete(webhook_id, clock()):
+            raise NotFound(f"webhook {webhook_id} not found")
+        await uow.commit()
+
+
+async def list_deliveries(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    webhook_id: int,
+    *,
+    limit: int = 50,
+    before_id: int | None = None,
+    status: DeliveryStatus | None = None,
+) -> list[DeliveryRecord]:
+    """An endpoint's deliveries, newest first, each with every attempt."""
+    async with uow_factory(actor.business_id, write=False) as uow:
+        if await uow.webhooks.get(webhook_id) is None:
+            raise NotFound(f"webhook {webhook_id} not found")
+        return await uow.webhooks.deliveries(webhook_id, limit, before_id, status)
+
+
+async def redeliver(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    webhook_id: int,
+    delivery_id: int,
+    clock: Clock = utc_now,
+) -> DeliveryRecord:
+    """Queue one more attempt of a delivery, now (the relay sends it on its next round)."""
+    async with uow_factory(actor.business_id) as uow:
+        if await uow.webhooks.get(webhook_id) is None:
+            raise NotFound(f"webhook {webhook_id} not found")
+        delivery = await uow.webhooks.redeliver(webhook_id, delivery_id, clock())
+        if delivery is None:
+            raise NotFound(f"delivery {delivery_id} not found")
+        await uow.commit()
+    return delivery

@@ -1,0 +1,285 @@
+"""The outbox relay against a real HTTP receiver, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from orderflow.adapters.tables import outbox, webhook_deliveries
+from orderflow.adapters.webhook_sender import HttpxWebhookSender
+from orderflow.bootstrap import Container
+from orderflow.domain.errors import BatchRefused
+from orderflow.domain.lifecycle import (
+    OrderStatus,
+    PaymentDetails,
+    PaymentMethod,
+    PaymentStatus,
+    Target,
+)
+from orderflow.services.change_status import ChangeOrderStatus, change_status, utc_now
+from orderflow.services.order_events import new_event_id
+from orderflow.services.orders import create_order
+from orderflow.services.unit_of_work import NewItem, NewOrder, OutboxEvent
+from orderflow.services.webhooks import redeliver
+from orderflow.worker.outbox_relay import OutboxRelay
+from tests.builders import Tenant, make_orders, make_tenant
+from tests.receiver import (
+    Received,
+    always,
+    fail_first,
+    running_receiver,
+    verify_scalev,
+    verify_standard,
+)
+from tests.relaying import attempts_of, drain, fast_config, make_endpoint
+
+STATUS_TIMES = {f"{s.value}_time" for s in OrderStatus}
+PAYMENT_FIELDS = {
+    "payment_method",
+    "financial_entity_id",
+    "payment_account_holder",
+    "payment_account_number",
+    "transfer_time",
+    "transferproof_url",
+    "rtsproof_url",
+}
+
+
+def events(received: list[Received]) -> list[Received]:
+    """What a receiver got, leaving out the activation test event."""
+    return [r for r in received if r.json["event"] != "business.test_event"]
+
+
+async def _change(
+    container: Container,
+    tenant: Tenant,
+    ids: list[int],
+    status: OrderStatus,
+    payment: PaymentStatus | None = None,
+) -> None:
+    details = PaymentDetails(
+        payment_method=PaymentMethod.BANK_TRANSFER if payment else None,
+        payment_account_holder="Siti Aminah" if payment else None,
+    )
+    await change_status(
+        container.uow_factory,
+        tenant.actor,
+        ChangeOrderStatus(ids, Target(status, payment, details, by="kasir")),
+    )
+
+
+async def _new_order(container: Container, tenant: Tenant) -> int:
+    items = [NewItem("Kaos", 1, Decimal("75000.00"))]
+    order = NewOrder("Siti", None, None, items, Decimal("0.00"), PaymentMethod.BANK_TRANSFER)
+    record = await create_order(container.uow_factory, tenant.actor, order)
+    return int(record.columns["id"])
+
+
+async def test_events_carry_the_scalev_envelope_and_both_valid_signatures(
+    container: Container,
+) -> None:
+    # given two endpoints: one for every order event, one for status changes only
+    tenant = await make_tenant(container)
+    with running_receiver() as every, running_receiver() as statuses:
+        all_endpoint = await make_endpoint(container, tenant, every.url)
+        status_endpoint = await make_endpoint(
+            container, tenant, statuses.url, frozenset({"order.status_changed"})
+        )
+        # when an order is created, then confirmed and paid, and the relay runs
+        order_id = await _new_order(container, tenant)
+        await _change(container, tenant, [order_id], OrderStatus.CONFIRMED, PaymentStatus.PAID)
+        await drain(container)
+        got, got_status = events(every.all()), events(statuses.all())
+    # then each endpoint got what it subscribed to, once, signed with its own secret
+    assert [r.json["event"] for r in got] == [
+        "order.created",
+        "order.status_changed",
+        "order.payment_status_changed",
+    ]
+    assert [r.json["event"] for r in got_status] == ["order.status_changed"]
+    for endpoint, request in [(all_endpoint, r) for r in got] + [(status_endpoint, got_status[0])]:
+        body = request.json
+        assert set(body) == {"event", "unique_id", "timestamp", "data"}
+        assert body["unique_id"].startswith("evt_")
+        assert request.webhook_id == body["unique_id"]
+        assert verify_scalev(endpoint.secret, request.body, request.headers["x-scalev-hmac-sha256"])
+        assert verify_standard(endpoint.secret, request.headers, request.body)
+        other = status_endpoint if endpoint is all_endpoint else all_endpoint
+        assert not verify_standard(other.secret, request.headers, request.body)
+        assert not verify_scalev(
+            other.secret, request.body, request.headers["x-scalev-hmac-sha256"]
+        )
+    created, changed, paid = (r.json["data"] for r in got)
+    assert [created["sequence"], changed["sequence"], paid["sequence"]] == [1, 2, 3]
+    assert {"id", "order_id", "status", "previous_status", "last_updated_at", "sequence"} | (
+        STATUS_TIMES
+    ) <= set(changed)
+    assert (changed["status"], changed["previous_status"]) == ("confirmed", "pending")
+    assert changed["id"] == order_id and changed["confirmed_time"] is not None
+    assert {"payment_status", "previous_payment_status", "sequence"} | PAYMENT_FIELDS <= set(paid)
+    assert (paid["payment_status"], paid["payment_method"]) == ("paid", "bank_transfer")
+    assert paid["payment_account_holder"] == "Siti Aminah"
+    # the same event reaches both endpoints under the same unique_id
+    assert got_status[0].webhook_id == got[1].webhook_id
+
+
+async def test_a_failing_receiver_gets_the_event_exactly_once_more_after_the_failures(
+    container: Container,
+) -> None:
+    # given a receiver that fails each event three times, then accepts it
+    tenant = await make_tenant(container)
+    [order_id] = await make_orders(container, tenant, 1)
+    with running_receiver() as receiver:
+        await make_endpoint(container, tenant, receiver.url)
+        receiver.answer = fail_first(3)
+        # when an order changes and the relay runs until nothing is left
+        await _change(container, tenant, [order_id], OrderStatus.CONFIRMED)
+        await drain(container, fast_config(retries=5))
+        await drain(container, fast_config(retries=5))
+        got = events(receiver.all())
+    # then it got the event four times, the same bytes and id, and accepted only the last
+    assert [r.status for r in got] == [500, 500, 500, 200]
+    assert len({r.webhook_id for r in got}) == 1 and len({r.body for r in got}) == 1
+    # and every attempt is recorded against the delivery, which succeeded
+    [(delivery_id, attempts)] = (await attempts_of(container)).items()
+    assert attempts == [(1, 500), (2, 500), (3, 500), (4, 200)]
+    async with container.engine.connect() as conn:
+        status = (
+            await conn.execute(
+                select(webhook_deliveries.c.status).where(webhook_deliveries.c.id == delivery_id)
+            )
+        ).scalar_one()
+    assert status == "succeeded"
+
+
+async def test_after_the_last_attempt_a_delivery_is_dead_lettered_and_can_be_redelivered(
+    container: Container,
+) -> None:
+    # given a receiver that always fails and a schedule of two retries
+    tenant = await make_tenant(container)
+    [order_id] = await make_orders(container, tenant, 1)
+    with running_receiver() as receiver:
+        endpoint = await make_endpoint(container, tenant, receiver.url)
+        receiver.answer = always(503)
+        await _change(container, tenant, [order_id], OrderStatus.CONFIRMED)
+        # when the relay runs out of attempts
+        await drain(container, fast_config(retries=2))
+        # then the delivery is failed and kept, with its three attempts
+        [(delivery_id, attempts)] = (await attempts_of(container)).items()
+        assert attempts == [(1, 503), (2, 503), (3, 503)]
+        # and redelivering it by hand makes exactly one more attempt
+        receiver.answer = always(200)
+        record = await redeliver(container.uow_factory, tenant.actor, endpoint.id, delivery_id)
+        assert record.status == "pending"
+        await drain(container, fast_config(retries=2))
+        assert [r.status for r in events(receiver.all())] == [503, 503, 503, 200]
+    assert (await attempts_of(container))[delivery_id][-1] == (4, 200)
+
+
+async def test_an_unreachable_receiver_is_recorded_as_an_error_without_a_status(
+    container: Container,
+) -> None:
+    tenant = await make_tenant(container)
+    [order_id] = await make_orders(container, tenant, 1)
+    with running_receiver() as receiver:
+        await make_endpoint(container, tenant, receiver.url)
+    # the receiver is gone: its port refuses connections
+    await _change(container, tenant, [order_id], OrderStatus.CONFIRMED)
+    await drain(container, fast_config(retries=1))
+    async with container.uow_factory(tenant.business_id, write=False) as uow:
+        [endpoint] = await uow.webhooks.list_all()
+        [delivery] = await uow.webhooks.deliveries(endpoint.id, 10, None, None)
+    assert delivery.status == "failed"
+    assert [a.status_code for a in delivery.attempt_log] == [None, None]
+    assert all(a.error and "Connect" in a.error for a in delivery.attempt_log)
+
+
+async def test_events_of_one_order_arrive_in_sequence(container: Container) -> None:
+    # given a receiver that fails the first try of every event, so retries interleave
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 3)
+    with running_receiver() as receiver:
+        await make_endpoint(container, tenant, receiver.url)
+        receiver.answer = fail_first(1)
+        # when every order goes through its lifecycle in several commits
+        await _change(container, tenant, ids, OrderStatus.CONFIRMED, PaymentStatus.PAID)
+        for status in (OrderStatus.IN_PROCESS, OrderStatus.READY, OrderStatus.SHIPPED):
+            await _change(container, tenant, ids, status)
+        await _change(container, tenant, ids, OrderStatus.COMPLETED, PaymentStatus.SETTLED)
+        await drain(container)
+        got = events(receiver.all())
+    # then per order, every try (failed or not) came in sequence order, each event accepted once
+    tried: dict[int, list[int]] = defaultdict(list)
+    accepted: dict[int, list[int]] = defaultdict(list)
+    for r in got:
+        data = r.json["data"]
+        tried[data["id"]].append(data["sequence"])
+        if r.status == 200:
+            accepted[data["id"]].append(data["sequence"])
+    for id_ in ids:
+        assert accepted[id_] == [2, 3, 4, 5, 6, 7, 8]
+        assert tried[id_] == sorted(tried[id_])
+
+
+async def test_a_10000_id_change_yields_10000_events(container: Container) -> None:
+    # given 10,000 pending orders and an endpoint
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 10_000)
+    with running_receiver() as receiver:
+        await make_endpoint(container, tenant, receiver.url, frozenset({"order.status_changed"}))
+        # when one call confirms them all and the relay runs
+        await _change(container, tenant, ids, OrderStatus.CONFIRMED)
+        await drain(container, fast_config(batch_size=500, concurrency=50))
+        got = events(receiver.all())
+    # then the receiver got one event per order, each once
+    assert len(got) == 10_000
+    assert {r.json["data"]["id"] for r in got} == set(ids)
+    assert len({r.webhook_id for r in got}) == 10_000
+
+
+async def test_rolled_back_changes_yield_no_events(container: Container) -> None:
+    tenant = await make_tenant(container)
+    [order_id] = await make_orders(container, tenant, 1)
+    with running_receiver() as receiver:
+        await make_endpoint(container, tenant, receiver.url)
+        # an all-or-nothing batch refused because one id is unknown
+        with pytest.raises(BatchRefused):
+            await _change(container, tenant, [order_id, 999_999], OrderStatus.CONFIRMED)
+        # a unit of work that writes an event but never commits
+        async with container.uow_factory(tenant.business_id) as uow:
+            await uow.outbox.add_many(
+                [OutboxEvent(new_event_id(), "order.created", order_id, 1, b"{}", utc_now())]
+            )
+        await drain(container)
+        assert events(receiver.all()) == []
+    async with container.engine.connect() as conn:
+        assert (await conn.execute(select(func.count()).select_from(outbox))).scalar_one() == 0
+
+
+async def test_stop_finishes_the_delivery_in_flight(container: Container) -> None:
+    # given a relay running in the background and a receiver that holds the first request
+    tenant = await make_tenant(container)
+    [order_id] = await make_orders(container, tenant, 1)
+    with running_receiver() as receiver:
+        await make_endpoint(container, tenant, receiver.url)
+        receiver.hold = threading.Event()
+        relay = OutboxRelay(
+            container.uow_factory, lambda: HttpxWebhookSender(5.0), fast_config(), 0.02
+        )
+        relay.start()
+        await _change(container, tenant, [order_id], OrderStatus.CONFIRMED)
+        assert await asyncio.to_thread(receiver.hold.wait, 30)
+        # when it is asked to stop while the receiver still holds the request
+        stopping = asyncio.create_task(relay.stop())
+        await asyncio.sleep(0.1)
+        assert not stopping.done()
+        receiver.release.set()
+        await stopping
+    # then the delivery it had in flight was finished and recorded
+    [(_, attempts)] = (await attempts_of(container)).items()
+    assert attempts == [(1, 200)]

@@ -1,0 +1,83 @@
+"""Running the outbox relay in tests: endpoints, a fast retry schedule, and draining the queue."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sqlalchemy import func, select
+
+from orderflow.adapters.tables import outbox, webhook_attempts, webhook_deliveries
+from orderflow.adapters.webhook_sender import HttpxWebhookSender
+from orderflow.bootstrap import Container
+from orderflow.domain.webhooks import RetrySchedule
+from orderflow.services.webhook_ports import WebhookEndpoint
+from orderflow.services.webhook_relay import RelayConfig, relay_round
+from orderflow.services.webhooks import CreateWebhook, create_webhook
+from tests.builders import Tenant
+
+ALL_EVENTS = frozenset({"order.created", "order.status_changed", "order.payment_status_changed"})
+DRAIN_LIMIT_S = 120  # a safety net against a hung test, not a timing assertion
+
+
+def fast_config(retries: int = 3, **overrides: object) -> RelayConfig:
+    """Retries 50 ms apart, no jitter: a failing receiver is retried within the test."""
+    options: dict[str, object] = {"batch_size": 100, "lease_s": 30.0, **overrides}
+    return RelayConfig(RetrySchedule((0.05,) * retries, jitter=0.0), **options)  # type: ignore[arg-type]
+
+
+async def make_endpoint(
+    container: Container, tenant: Tenant, url: str, events: frozenset[str] = ALL_EVENTS
+) -> WebhookEndpoint:
+    """An active endpoint (its receiver gets `business.test_event` first)."""
+    return await create_webhook(
+        container.uow_factory, tenant.actor, CreateWebhook(url, events), container.outbound()
+    )
+
+
+async def queued(container: Container) -> int:
+    """Outbox rows not yet fanned out plus deliveries still pending."""
+    async with container.engine.connect() as conn:
+        undispatched = (
+            await conn.execute(
+                select(func.count()).select_from(outbox).where(outbox.c.dispatched_at.is_(None))
+            )
+        ).scalar_one()
+        pending = (
+            await conn.execute(
+                select(func.count())
+                .select_from(webhook_deliveries)
+                .where(webhook_deliveries.c.status == "pending")
+            )
+        ).scalar_one()
+    return int(undispatched) + int(pending)
+
+
+async def drain(container: Container, config: RelayConfig | None = None) -> None:
+    """Run relay rounds until nothing is queued (waiting out retry delays and leases)."""
+    config = config or fast_config()
+    deadline = time.monotonic() + DRAIN_LIMIT_S
+    async with HttpxWebhookSender(5.0) as sender:
+        while True:
+            if await relay_round(container.uow_factory, sender, config):
+                continue
+            if not await queued(container):
+                return
+            assert time.monotonic() < deadline, "the relay did not drain its queue"
+            await asyncio.sleep(0.02)
+
+
+async def attempts_of(container: Container) -> dict[int, list[tuple[int, int | None]]]:
+    """Per delivery id: its recorded attempts as (number, status code)."""
+    found: dict[int, list[tuple[int, int | None]]] = {}
+    async with container.engine.connect() as conn:
+        rows = await conn.execute(
+            select(
+                webhook_attempts.c.delivery_id,
+                webhook_attempts.c.number,
+                webhook_attempts.c.status_code,
+            ).order_by(webhook_attempts.c.delivery_id, webhook_attempts.c.number)
+        )
+        for delivery_id, number, status_code in rows:
+            found.setdefault(delivery_id, []).append((number, status_code))
+    return found
