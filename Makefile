@@ -6,7 +6,8 @@ INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format clean bench bench-quick bench-orders screenshots stress
+.PHONY: install run test lint format clean bench bench-quick bench-orders screenshots stress \
+	test-webhook-volume
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,7 +21,9 @@ install: $(INSTALLED)
 # The demo runs in development mode: its built-in secret key would be refused in production.
 run: install
 	ORDERFLOW_ENV=development $(BIN)/orderflow demo --host $(HOST) --port $(PORT)
-	ORDERFLOW_ENV=development $(BIN)/orderflow serve --host $(HOST) --port $(PORT)
+	ORDERFLOW_ENV=development \
+	ORDERFLOW_WEBHOOK_ALLOW_PRIVATE_URLS=$${ORDERFLOW_WEBHOOK_ALLOW_PRIVATE_URLS:-true} \
+		$(BIN)/orderflow serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -35,6 +38,10 @@ test: lint
 # (docs/guarantees.md): the same tests as in `make test`, run for longer and more often.
 stress: install
 	ORDERFLOW_STRESS=1 $(BIN)/pytest tests/system tests/e2e/test_openapi_fuzz.py -s -q
+
+# The webhook volume test at full size: 10,000 events through the relay to a real receiver.
+test-webhook-volume: install
+	ORDERFLOW_TEST_WEBHOOK_VOLUME=10000 $(BIN)/pytest tests/integration/test_webhook_relay.py -k volume
 
 # Retake the README's console screenshots (docs/screenshots/) with the browser tests.
 screenshots: install

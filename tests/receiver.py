@@ -56,12 +56,13 @@ class Receiver:
     hold: threading.Event | None = None
     release: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _seen: dict[str, int] = field(default_factory=dict)
 
     def handle(self, headers: dict[str, str], body: bytes) -> int:
         with self._lock:
-            seen = sum(
-                1 for r in self.requests if r.headers.get("webhook-id") == headers.get("webhook-id")
-            )
+            message_id = headers.get("webhook-id", "")
+            seen = self._seen.get(message_id, 0)
+            self._seen[message_id] = seen + 1
             status = self.answer(Received(headers, body, 0), seen)
             self.requests.append(Received(headers, body, status))
         if self.hold is not None:
@@ -98,6 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128
     receiver: Receiver
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections import defaultdict
 from decimal import Decimal
@@ -25,6 +26,7 @@ from orderflow.services.change_status import ChangeOrderStatus, change_status, u
 from orderflow.services.order_events import new_event_id
 from orderflow.services.orders import create_order
 from orderflow.services.unit_of_work import NewItem, NewOrder, OutboxEvent
+from orderflow.services.webhook_relay import fan_out
 from orderflow.services.webhooks import redeliver
 from orderflow.worker.outbox_relay import OutboxRelay
 from tests.builders import Tenant, make_orders, make_tenant
@@ -38,6 +40,7 @@ from tests.receiver import (
 )
 from tests.relaying import attempts_of, drain, fast_config, make_endpoint
 
+VOLUME = int(os.environ.get("ORDERFLOW_TEST_WEBHOOK_VOLUME", "1000"))
 STATUS_TIMES = {f"{s.value}_time" for s in OrderStatus}
 PAYMENT_FIELDS = {
     "payment_method",
@@ -227,9 +230,38 @@ async def test_events_of_one_order_arrive_in_sequence(container: Container) -> N
 
 
 async def test_a_10000_id_change_yields_10000_events(container: Container) -> None:
-    # given 10,000 pending orders and an endpoint
+    # given 10,000 pending orders and an endpoint for status changes
     tenant = await make_tenant(container)
     ids = await make_orders(container, tenant, 10_000)
+    with running_receiver() as receiver:
+        endpoint = await make_endpoint(
+            container, tenant, receiver.url, frozenset({"order.status_changed"})
+        )
+    # when one call confirms them all and the relay fans the outbox out
+    await _change(container, tenant, ids, OrderStatus.CONFIRMED)
+    while await fan_out(container.uow_factory, fast_config()):
+        pass
+    # then there is one event per order, each queued once for the endpoint
+    async with container.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(webhook_deliveries.c.order_id, webhook_deliveries.c.event_id).where(
+                    webhook_deliveries.c.endpoint_id == endpoint.id
+                )
+            )
+        ).all()
+        events_written = (await conn.execute(select(func.count()).select_from(outbox))).scalar()
+    assert events_written == 10_000
+    assert sorted(r.order_id for r in rows) == ids
+    assert len({r.event_id for r in rows}) == 10_000
+
+
+async def test_a_volume_of_events_reaches_the_receiver_exactly_once(
+    container: Container,
+) -> None:
+    # given many orders (ORDERFLOW_TEST_WEBHOOK_VOLUME, 10,000 under `make test-webhook-volume`)
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, VOLUME)
     with running_receiver() as receiver:
         await make_endpoint(container, tenant, receiver.url, frozenset({"order.status_changed"}))
         # when one call confirms them all and the relay runs
@@ -237,9 +269,9 @@ async def test_a_10000_id_change_yields_10000_events(container: Container) -> No
         await drain(container, fast_config(batch_size=500, concurrency=50))
         got = events(receiver.all())
     # then the receiver got one event per order, each once
-    assert len(got) == 10_000
+    assert len(got) == VOLUME
     assert {r.json["data"]["id"] for r in got} == set(ids)
-    assert len({r.webhook_id for r in got}) == 10_000
+    assert len({r.webhook_id for r in got}) == VOLUME
 
 
 async def test_rolled_back_changes_yield_no_events(container: Container) -> None:
