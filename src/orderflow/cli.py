@@ -126,13 +126,21 @@ def cmd_worker(args: argparse.Namespace) -> None:
     """Deliver webhooks from the outbox until SIGTERM/SIGINT (the current round finishes first)."""
     from orderflow.worker.outbox_relay import build_relay
 
+    settings = Settings()
+    try:
+        check_production_safety(settings)
+    except UnsafeConfiguration as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+    configure_logging(settings.log_level, settings.log_format, access=settings.log_access)
+
     async def work(c: Container) -> None:
         relay = build_relay(c)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, relay.request_stop)
         print(
-            f"orderflow worker: relaying webhooks from {c.settings.database_url}", file=sys.stderr
+            "orderflow worker: relaying webhooks (SIGTERM: stop after this round)", file=sys.stderr
         )
         await relay.run()
 
