@@ -217,3 +217,20 @@ async def test_body_under_the_limit_is_parsed(
 
     assert response.status_code == 400
     assert response.json()["error_code"] == "order_not_found"
+
+
+async def test_nul_characters_are_refused_not_a_server_error(
+    client: httpx.AsyncClient, container: Container, settings: Settings
+) -> None:
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 1)
+    body = {"ids": ids, "status": "confirmed", "by": "kasir\u0000"}
+
+    changed = await client.post(URL, headers=tenant.headers, json=body)
+    listed = await client.get("/v3/orders?search=abc%00", headers=tenant.headers)
+
+    assert listed.status_code == 400 and listed.json()["errors"] == {
+        "query": ["must not contain NUL (%00) characters"]
+    }
+    # SQLite stores a NUL like any character; PostgreSQL text cannot hold one.
+    assert changed.status_code == (200 if settings.is_sqlite else 400), changed.text

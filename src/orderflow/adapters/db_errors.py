@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import exc as sa_exc
 
-from orderflow.domain.errors import OrderflowError
+from orderflow.domain.errors import InvalidInput, OrderflowError
 from orderflow.observability.metrics import DB_ERRORS, DB_RETRIES
 from orderflow.services.unit_of_work import StorageConflict, StorageUnavailable
 
@@ -13,6 +13,8 @@ _CONFLICT_STATES = frozenset({"40001", "40P01", "55P03"})  # serialization, dead
 # Shutdown, crash recovery, too many connections, and the whole "connection exception" class 08.
 _UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300", "53400"})
 _SQLITE_BUSY = ("database is locked", "database table is locked")
+# Text PostgreSQL cannot store (a NUL character): the request's fault, not the server's.
+_UNSTORABLE_TEXT_STATES = frozenset({"22021", "22P05"})
 
 
 def storage_error(exc: BaseException, *, connecting: bool = False) -> OrderflowError | None:
@@ -35,6 +37,11 @@ def _classify(exc: BaseException, *, connecting: bool) -> OrderflowError | None:
         message = str(exc.orig)
         if state in _CONFLICT_STATES or any(m in message for m in _SQLITE_BUSY):
             return StorageConflict("the database is busy with conflicting changes")
+        if state in _UNSTORABLE_TEXT_STATES:
+            return InvalidInput(
+                "Invalid request: text with a NUL character",
+                {"body": ["text must not contain NUL (\\u0000) characters"]},
+            )
         if (
             connecting
             or exc.connection_invalidated

@@ -49,10 +49,15 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 # Routes that take files get more (the CSV upload: 5 MiB of file plus multipart framing).
 BODY_LIMITS: dict[str, int] = {"/v3/orders/upload-change-status": 6 * 1024 * 1024}
 _TOO_LARGE = b'{"error":"Request body too large","error_code":"payload_too_large"}'
+_NUL_IN_QUERY = (
+    b'{"error":"Invalid request: query","error_code":"validation_error",'
+    b'"errors":{"query":["must not contain NUL (%00) characters"]}}'
+)
 
 
 class BodyLimitMiddleware:
-    """Answers 413 to a body over its route's limit before anything reads or parses it."""
+    """Answers 413 to a body over its route's limit before anything reads or parses it (and 400
+    to a NUL in the query string, which no database column can hold)."""
 
     def __init__(
         self, app: ASGIApp, default: int = MAX_BODY_BYTES, per_path: dict[str, int] | None = None
@@ -65,12 +70,15 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if b"%00" in scope["query_string"]:
+            await _refuse(send, 400, _NUL_IN_QUERY)
+            return
         limit = self.per_path.get(scope["path"], self.default)
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
         if declared is not None:
             if not declared.isdigit() or int(declared) > limit:
-                await _too_large(send)
+                await _refuse(send, 413, _TOO_LARGE)
                 return
         elif b"transfer-encoding" in headers:
             # No length given (chunked): read up to the limit before the app sees any of it.
@@ -81,7 +89,7 @@ class BodyLimitMiddleware:
                 messages.append(message)
                 size += len(message.get("body", b""))
                 if size > limit:
-                    await _too_large(send)
+                    await _refuse(send, 413, _TOO_LARGE)
                     return
                 if message["type"] != "http.request" or not message.get("more_body"):
                     break
@@ -96,16 +104,16 @@ def _replaying(messages: list[Message], receive: Receive) -> Receive:
     return replay
 
 
-async def _too_large(send: Send) -> None:
+async def _refuse(send: Send, status: int, body: bytes) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
-                (b"content-length", str(len(_TOO_LARGE)).encode()),
+                (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],
         }
     )
-    await send({"type": "http.response.body", "body": _TOO_LARGE})
+    await send({"type": "http.response.body", "body": body})
