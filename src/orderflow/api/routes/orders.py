@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
@@ -15,9 +14,9 @@ from orderflow.api.deps import (
     ReadOrderActor,
     UowFactoryDep,
 )
-from orderflow.api.errors import stored_error
+from orderflow.api.idempotency import idempotent
 from orderflow.api.openapi import CHANGING, READING, error_responses
-from orderflow.api.responses import OrjsonResponse, dumps
+from orderflow.api.responses import OrjsonResponse
 from orderflow.api.schemas import (
     MAX_ID,
     ChangeStatusRequest,
@@ -28,15 +27,12 @@ from orderflow.api.schemas import (
 )
 from orderflow.api.telemetry import observed_change_status
 from orderflow.api.views import change_status_body, order_body
-from orderflow.domain.errors import OrderflowError
 from orderflow.domain.lifecycle import PaymentDetails, Target
 from orderflow.services.change_status import ChangeOrderStatus, ChangeStatusResult
-from orderflow.services.idempotency import IdempotencyKey, Idempotent
 from orderflow.services.orders import create_order, get_order
-from orderflow.services.unit_of_work import NewItem, NewOrder, OrderRecord, StoredResponse
+from orderflow.services.unit_of_work import NewItem, NewOrder, OrderRecord
 
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
-T = TypeVar("T")
 
 OrderPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Order primary key ID")]
 
@@ -57,21 +53,6 @@ def target_of(body: ChangeStatusRequest) -> Target:
         ),
         by=body.by,
     )
-
-
-def idempotent(
-    key: IdempotencyKey | None, status_code: int, render: Callable[[T], Any]
-) -> Idempotent[T] | None:
-    """What the service needs to store this route's answer under `key` (None without a key)."""
-    if key is None:
-        return None
-
-    def stored(outcome: T | OrderflowError) -> StoredResponse:
-        if isinstance(outcome, OrderflowError):
-            return stored_error(outcome)
-        return StoredResponse(status_code, dumps(render(outcome)))
-
-    return Idempotent(key, stored)
 
 
 @router.post(

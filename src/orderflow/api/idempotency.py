@@ -1,0 +1,31 @@
+"""Routes that change data pass `idempotent(...)` to their service, which stores the answer
+with the change (see services/idempotency.py and docs/guarantees.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from orderflow.api.errors import stored_error
+from orderflow.api.responses import dumps
+from orderflow.domain.errors import OrderflowError
+from orderflow.services.idempotency import IdempotencyKey, Idempotent
+from orderflow.services.unit_of_work import StoredResponse
+
+T = TypeVar("T")
+
+
+def idempotent(
+    key: IdempotencyKey | None, status_code: int, render: Callable[[T], Any]
+) -> Idempotent[T] | None:
+    """What the service needs to store this route's answer under `key` (None without a key):
+    `render` turns the service's result into the JSON body the route answers with."""
+    if key is None:
+        return None
+
+    def stored(outcome: T | OrderflowError) -> StoredResponse:
+        if isinstance(outcome, OrderflowError):
+            return stored_error(outcome)
+        return StoredResponse(status_code, dumps(render(outcome)))
+
+    return Idempotent(key, stored)
