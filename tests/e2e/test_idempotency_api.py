@@ -200,3 +200,27 @@ async def test_expired_keys_run_again_and_are_purged(settings: Settings, tmp_pat
         assert left == 0
     finally:
         await container.close()
+
+
+async def test_csv_upload_replays_though_each_retry_has_a_new_multipart_boundary(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 2)
+    csv = "id,status\n" + "".join(f"{id_},confirmed\n" for id_ in ids)
+
+    async def upload(content: str, key: str = "csv") -> httpx.Response:
+        # httpx draws a new random boundary for every request, as other clients do
+        files = {"file": ("orders.csv", content.encode(), "text/csv")}
+        return await client.post(
+            "/v3/orders/upload-change-status", headers=keyed(tenant, key), files=files
+        )
+
+    first, second = await upload(csv), await upload(csv)
+    other = await upload(csv.replace("confirmed", "ready"))
+
+    assert first.status_code == second.status_code == 200, first.text
+    assert second.content == first.content
+    assert second.headers["idempotent-replayed"] == "true"
+    assert other.status_code == 422
+    assert await changes_of(container, ids) == 2

@@ -106,7 +106,10 @@ async def get_idempotency_key(
     """The request's idempotency key with a fingerprint of the request, if a key was sent."""
     if key is None:
         return None
-    body = await request.body()
+    # A multipart body differs on every retry (a new boundary) and is streamed, not kept: such a
+    # route replaces this fingerprint with one of its file and form (see order_upload.py).
+    multipart = request.headers.get("content-type", "").startswith("multipart/")
+    body = b"" if multipart else await request.body()
     return IdempotencyKey(
         key, fingerprint(request.method, request.url.path, request.url.query, body)
     )

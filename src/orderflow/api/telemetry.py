@@ -128,13 +128,16 @@ async def observed_change_status(
 
 
 async def observed_upload(
-    uow_factory: UnitOfWorkFactory, actor: Actor, command: UploadChangeStatus
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    command: UploadChangeStatus,
+    idempotency: Idempotent[UploadResult] | None = None,
 ) -> UploadResult:
     """`upload_change_status`, counted like a change-status batch (one row, one order)."""
     size = len(command.rows) + len({r.row for r in command.invalid})
     bind(batch_size=size, dry_run=command.dry_run or None)
     try:
-        result = await upload_change_status(uow_factory, actor, command)
+        result = await upload_change_status(uow_factory, actor, command, idempotency=idempotency)
     except RowsRefused as exc:
         bind(changed=0, refused=len(exc.rejected))
         if not command.dry_run:

@@ -22,7 +22,8 @@ from orderflow.services.change_status import (
     change_status,
     utc_now,
 )
-from orderflow.services.unit_of_work import Actor, UnitOfWorkFactory
+from orderflow.services.idempotency import Idempotent
+from orderflow.services.unit_of_work import Actor, StoredResponse, UnitOfWorkFactory
 
 VALIDATION_ERROR = "validation_error"
 DUPLICATE_ORDER = "duplicate_order"
@@ -93,8 +94,12 @@ async def upload_change_status(
     actor: Actor,
     command: UploadChangeStatus,
     clock: Clock = utc_now,
+    idempotency: Idempotent[UploadResult] | None = None,
 ) -> UploadResult:
-    """Apply every row's change in one transaction (or report, by row, why not)."""
+    """Apply every row's change in one transaction (or report, by row, why not).
+
+    With `idempotency`, the upload's own answer is stored with the change (rows that fail
+    before anything runs store nothing, like any request that fails validation)."""
     total = len(command.rows) + len({r.row for r in command.invalid})
     by_id, rejected = await _resolve(uow_factory, actor, command.rows)
     rejected = [*command.invalid, *rejected]
@@ -109,8 +114,19 @@ async def upload_change_status(
         checked = await change_status(uow_factory, actor, dry, clock)
         raise RowsRefused([*rejected, *_by_row(checked.rejected, by_id)], total)
     run = ChangeOrderStatuses(planned, skip_refused=command.skip_refused, dry_run=command.dry_run)
+    stored: Idempotent[ChangeStatusResult] | None = None
+    if idempotency is not None:
+
+        def render(outcome: ChangeStatusResult | OrderflowError) -> StoredResponse:
+            if isinstance(outcome, BatchRefused):
+                return idempotency.render(RowsRefused(_by_row(outcome.rejected, by_id), total))
+            if isinstance(outcome, OrderflowError):
+                return idempotency.render(outcome)
+            return idempotency.render(_rows_result(outcome, by_id, rejected))
+
+        stored = Idempotent(idempotency.key, render)
     try:
-        result = await change_status(uow_factory, actor, run, clock)
+        result = await change_status(uow_factory, actor, run, clock, idempotency=stored)
     except BatchRefused as refused:
         raise RowsRefused(_by_row(refused.rejected, by_id), total) from None
     return _rows_result(result, by_id, rejected)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from starlette.responses import Response
 
 from orderflow.api.csv_upload import MAX_FILE_BYTES, read_upload
-from orderflow.api.deps import ChangeStatusActor, UowFactoryDep
+from orderflow.api.deps import ChangeStatusActor, IdempotencyKeyDep, UowFactoryDep
+from orderflow.api.idempotency import idempotent
 from orderflow.api.openapi import error_responses
 from orderflow.api.order_query_schemas import UploadChangeStatusResponse, UploadErrorResponse
 from orderflow.api.responses import OrjsonResponse
@@ -17,7 +18,8 @@ from orderflow.api.schemas import OnError
 from orderflow.api.telemetry import observed_upload
 from orderflow.api.views import upload_body
 from orderflow.domain.errors import InvalidInput
-from orderflow.services.status_upload import UploadChangeStatus
+from orderflow.services.idempotency import IdempotencyKey, fingerprint
+from orderflow.services.status_upload import UploadChangeStatus, UploadResult
 
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
 
@@ -43,12 +45,14 @@ def _zone(name: str) -> ZoneInfo:
             "description": "invalid_csv (the file), validation_error, duplicate_order, "
             "order_not_found or invalid_transition (rows, listed in rejected)",
         },
-        **error_responses(401, 403, 413, 429, 503),
+        **error_responses(401, 403, 409, 413, 422, 429, 503),
     },
 )
 async def upload_change_status_csv(
+    request: Request,
     actor: ChangeStatusActor,
     uow_factory: UowFactoryDep,
+    idempotency_key: IdempotencyKeyDep,
     file: Annotated[
         UploadFile,
         File(
@@ -72,6 +76,19 @@ async def upload_change_status_csv(
     command = UploadChangeStatus(
         rows, invalid, skip_refused=on_error is OnError.SKIP, dry_run=dry_run
     )
-    result = await observed_upload(uow_factory, actor, command)
     include_rejected = on_error is OnError.SKIP or dry_run
-    return OrjsonResponse(upload_body(result, include_rejected=include_rejected))
+
+    def render(result: UploadResult) -> dict[str, Any]:
+        return upload_body(result, include_rejected=include_rejected)
+
+    if idempotency_key is not None:
+        # A client picks a new multipart boundary on every retry: what makes this request this
+        # request is the file and the form, not the body's bytes.
+        content = fingerprint("file", file.filename or "", tz, data)
+        url = request.url
+        idempotency_key = IdempotencyKey(
+            idempotency_key.key, fingerprint(request.method, url.path, url.query, content.encode())
+        )
+    idempotency = idempotent(idempotency_key, 200, render)
+    result = await observed_upload(uow_factory, actor, command, idempotency=idempotency)
+    return OrjsonResponse(render(result))
