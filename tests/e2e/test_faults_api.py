@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -49,10 +50,19 @@ async def test_unreachable_database_is_503_with_retry_after(
         url = f"postgresql://postgres@127.0.0.1:{closed_port()}/nowhere"
     else:
         url = f"sqlite:///{tmp_path}/missing-dir/orderflow.db"
+    threads_before = set(threading.enumerate())
     async with serving(Settings(database_url=url, db_connect_timeout_s=2)) as client:
         response = await client.get(
             "/v3/me", headers={"Authorization": f"Bearer {WELL_FORMED_KEY}"}
         )
+    # aiosqlite's thread for the failed connection reports back to this event loop: let it
+    # finish while the loop still runs.
+    started = [
+        t
+        for t in threading.enumerate()
+        if t not in threads_before and "_connection_worker_thread" in t.name
+    ]
+    await asyncio.to_thread(lambda: [t.join(10) for t in started])
 
     assert response.status_code == 503
     assert response.json()["error_code"] == "database_unavailable"
