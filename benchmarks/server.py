@@ -41,13 +41,14 @@ class Server:
         self.workers = workers
         env = {**os.environ, **SERVER_ENV, "ORDERFLOW_DATABASE_URL": database_url}
         self._log = Path(os.environ.get("TMPDIR", "/tmp")) / f"orderflow-bench-{self.port}.log"
+        self._log_file = self._log.open("wb")
         self._proc = subprocess.Popen(
             [
                 *(sys.executable, "-m", "orderflow", "serve", "--host", "127.0.0.1"),
                 *("--port", str(self.port), "--workers", str(workers), "--no-access-log"),
             ],
             env=env,
-            stdout=self._log.open("wb"),
+            stdout=self._log_file,
             stderr=subprocess.STDOUT,
         )
         self._wait_ready()
@@ -79,12 +80,16 @@ class Server:
         return found if len(found) == 1 else found[1:]
 
     def stop(self) -> None:
+        """Stop the server; its log is kept only when it did not stop cleanly."""
         self._proc.send_signal(signal.SIGINT)
         try:
             self._proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
+        self._log_file.close()
+        if self._proc.returncode == 0:
+            self._log.unlink(missing_ok=True)
 
 
 def _status_kb(pid: int, field: str) -> int:
