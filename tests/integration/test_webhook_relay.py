@@ -6,14 +6,18 @@ import asyncio
 import os
 import threading
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
 from orderflow.adapters.tables import outbox, webhook_deliveries
 from orderflow.adapters.webhook_sender import HttpxWebhookSender
-from orderflow.bootstrap import Container
+from orderflow.api.app import create_app
+from orderflow.bootstrap import Container, build
+from orderflow.config import Settings
 from orderflow.domain.errors import BatchRefused
 from orderflow.domain.lifecycle import (
     OrderStatus,
@@ -26,8 +30,8 @@ from orderflow.services.change_status import ChangeOrderStatus, change_status, u
 from orderflow.services.order_events import new_event_id
 from orderflow.services.orders import create_order
 from orderflow.services.unit_of_work import NewItem, NewOrder, OutboxEvent
-from orderflow.services.webhook_relay import fan_out
-from orderflow.services.webhooks import redeliver
+from orderflow.services.webhook_relay import fan_out, relay_round
+from orderflow.services.webhooks import redeliver, url_guard
 from orderflow.worker.outbox_relay import OutboxRelay
 from tests.builders import Tenant, make_orders, make_tenant
 from tests.receiver import (
@@ -38,7 +42,7 @@ from tests.receiver import (
     verify_scalev,
     verify_standard,
 )
-from tests.relaying import attempts_of, drain, fast_config, make_endpoint
+from tests.relaying import attempts_of, drain, fast_config, make_endpoint, queued
 
 VOLUME = int(os.environ.get("ORDERFLOW_TEST_WEBHOOK_VOLUME", "1000"))
 STATUS_TIMES = {f"{s.value}_time" for s in OrderStatus}
@@ -315,3 +319,58 @@ async def test_stop_finishes_the_delivery_in_flight(container: Container) -> Non
     # then the delivery it had in flight was finished and recorded
     [(_, attempts)] = (await attempts_of(container)).items()
     assert attempts == [(1, 200)]
+
+
+async def test_a_url_that_now_reaches_a_private_address_is_not_contacted(
+    container: Container,
+) -> None:
+    # given an endpoint on 127.0.0.1 (allowed when it was registered)
+    tenant = await make_tenant(container)
+    [order_id] = await make_orders(container, tenant, 1)
+    with running_receiver() as receiver:
+        await make_endpoint(container, tenant, receiver.url)
+        await _change(container, tenant, [order_id], OrderStatus.CONFIRMED)
+        # when a relay that refuses private addresses delivers
+        strict = replace(container.outbound(), allow_private_urls=False)
+        config = fast_config(retries=1)
+        async with HttpxWebhookSender(5.0) as sender:
+            while await queued(container):
+                await relay_round(container.uow_factory, sender, config, guard=url_guard(strict))
+                await asyncio.sleep(0.02)
+        got = events(receiver.all())
+    # then the receiver was never contacted, and each attempt says why
+    assert got == []
+    async with container.uow_factory(tenant.business_id, write=False) as uow:
+        [endpoint] = await uow.webhooks.list_all()
+        [delivery] = await uow.webhooks.deliveries(endpoint.id, 10, None, None)
+    assert delivery.status == "failed"
+    assert all(
+        a.status_code is None and a.error and "private" in a.error for a in delivery.attempt_log
+    )
+
+
+async def test_the_api_process_runs_a_relay_while_it_serves(settings: Settings) -> None:
+    # given the app as `orderflow serve` runs it (its lifespan starts the in-process relay)
+    served = build(settings.model_copy(update={"webhook_poll_interval_s": 0.02}))
+    app = create_app(container=served)
+    tenant = await make_tenant(served)
+    [order_id] = await make_orders(served, tenant, 1)
+    with running_receiver() as receiver:
+        await make_endpoint(served, tenant, receiver.url)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                # when an order changes over HTTP
+                response = await client.post(
+                    "/v3/orders/change-status",
+                    headers=tenant.headers,
+                    json={"ids": [order_id], "status": "confirmed"},
+                )
+                assert response.status_code == 200
+            # then the receiver hears about it without any other process
+            for _ in range(1500):
+                if events(receiver.all()):
+                    break
+                await asyncio.sleep(0.02)
+        got = events(receiver.all())
+    assert [r.json["event"] for r in got] == ["order.status_changed"]

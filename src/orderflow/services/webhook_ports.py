@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -132,6 +132,10 @@ class WebhookSender(Protocol):
 
 class SenderFactory(Protocol):
     def __call__(self) -> AbstractAsyncContextManager[WebhookSender]: ...
+
+
+# Why a receiver URL may not be sent to right now (None: it may), checked again at send time.
+UrlGuard = Callable[[str], Awaitable[str | None]]
 
 
 class AddressResolver(Protocol):

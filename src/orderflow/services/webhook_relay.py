@@ -21,6 +21,7 @@ from orderflow.services.webhook_ports import (
     DeliveryAttempt,
     DeliveryOutcome,
     SendResult,
+    UrlGuard,
     WebhookSender,
 )
 
@@ -71,8 +72,12 @@ async def deliver_due(
     config: RelayConfig,
     clock: Clock = utc_now,
     rand: Callable[[], float] = random.random,
+    guard: UrlGuard | None = None,
 ) -> int:
-    """Lease up to `batch_size` due deliveries, POST them, record every attempt; how many."""
+    """Lease up to `batch_size` due deliveries, POST them, record every attempt; how many.
+
+    With a `guard`, a URL it refuses is not contacted: the attempt fails with its reason.
+    """
     now = clock()
     async with uow_factory() as uow:
         claimed = await uow.deliveries.claim(
@@ -82,6 +87,10 @@ async def deliver_due(
     if not claimed:
         return 0
     gate = asyncio.Semaphore(config.concurrency)
+    refused: dict[str, str | None] = {}
+    if guard is not None:
+        for url in {d.url for d in claimed}:
+            refused[url] = await guard(url)
 
     async def attempt(delivery: ClaimedDelivery) -> DeliveryOutcome:
         async with gate:
@@ -90,7 +99,11 @@ async def deliver_due(
             )
             sent_at = clock()
             headers = signed_headers(delivery.secret, delivery.event_id, sent_at, body)
-            result = await sender.post(delivery.url, body, headers)
+            problem = refused.get(delivery.url)
+            if problem is not None:
+                result = SendResult(None, 0, f"not sent: {problem}")
+            else:
+                result = await sender.post(delivery.url, body, headers)
             return outcome(delivery, sent_at, result, config.schedule, rand)
 
     outcomes = await asyncio.gather(*(attempt(d) for d in claimed))
@@ -106,7 +119,8 @@ async def relay_round(
     config: RelayConfig,
     clock: Clock = utc_now,
     rand: Callable[[], float] = random.random,
+    guard: UrlGuard | None = None,
 ) -> int:
     """Fan out, then deliver one batch; the number of rows and deliveries handled (0: idle)."""
     fanned = await fan_out(uow_factory, config, clock)
-    return fanned + await deliver_due(uow_factory, sender, config, clock, rand)
+    return fanned + await deliver_due(uow_factory, sender, config, clock, rand, guard)

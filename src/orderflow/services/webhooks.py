@@ -27,6 +27,7 @@ from orderflow.services.webhook_ports import (
     AddressResolver,
     DeliveryRecord,
     SenderFactory,
+    UrlGuard,
     WebhookEndpoint,
 )
 
@@ -85,6 +86,19 @@ async def check_url(url: str, outbound: Outbound) -> None:
         raise _refuse_url(f"the host {host} does not resolve")
     if not all(is_public_address(a) for a in addresses):
         raise _refuse_url("must not be a loopback or private address")
+
+
+def url_guard(outbound: Outbound) -> UrlGuard:
+    """`check_url` at send time: a host may resolve to a private address after registration."""
+
+    async def refused(url: str) -> str | None:
+        try:
+            await check_url(url, outbound)
+        except InvalidInput as exc:
+            return exc.message
+        return None
+
+    return refused
 
 
 def _check_events(events: frozenset[str]) -> None:

@@ -10,8 +10,9 @@ from orderflow.bootstrap import Container
 from orderflow.config import Settings
 from orderflow.domain.webhooks import RetrySchedule
 from orderflow.services.unit_of_work import UnitOfWorkFactory
-from orderflow.services.webhook_ports import SenderFactory, WebhookSender
+from orderflow.services.webhook_ports import SenderFactory, UrlGuard, WebhookSender
 from orderflow.services.webhook_relay import RelayConfig, relay_round
+from orderflow.services.webhooks import url_guard
 
 log = logging.getLogger("orderflow.relay")
 
@@ -37,11 +38,13 @@ class OutboxRelay:
         open_sender: SenderFactory,
         config: RelayConfig,
         poll_interval_s: float,
+        guard: UrlGuard | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._open_sender = open_sender
         self._config = config
         self._poll_interval_s = poll_interval_s
+        self._guard = guard
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -56,7 +59,7 @@ class OutboxRelay:
 
     async def _round(self, sender: WebhookSender) -> int:
         try:
-            return await relay_round(self._uow_factory, sender, self._config)
+            return await relay_round(self._uow_factory, sender, self._config, guard=self._guard)
         except Exception:
             # A database or network hiccup must not end the relay: leases make a retry safe.
             log.exception("webhook relay round failed; retrying after the poll interval")
@@ -81,9 +84,11 @@ class OutboxRelay:
 def build_relay(container: Container) -> OutboxRelay:
     """The relay for a container's database and settings."""
     settings = container.settings
+    outbound = container.outbound()
     return OutboxRelay(
         container.uow_factory,
-        container.outbound().open_sender,
+        outbound.open_sender,
         relay_config(settings),
         settings.webhook_poll_interval_s,
+        url_guard(outbound),
     )
