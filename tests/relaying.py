@@ -15,6 +15,7 @@ from orderflow.services.webhook_ports import WebhookEndpoint
 from orderflow.services.webhook_relay import RelayConfig, relay_round
 from orderflow.services.webhooks import CreateWebhook, create_webhook
 from tests.builders import Tenant
+from tests.log_scan import remember_secret
 
 ALL_EVENTS = frozenset({"order.created", "order.status_changed", "order.payment_status_changed"})
 DRAIN_LIMIT_S = 120  # a safety net against a hung test, not a timing assertion
@@ -30,9 +31,11 @@ async def make_endpoint(
     container: Container, tenant: Tenant, url: str, events: frozenset[str] = ALL_EVENTS
 ) -> WebhookEndpoint:
     """An active endpoint (its receiver gets `business.test_event` first)."""
-    return await create_webhook(
+    endpoint = await create_webhook(
         container.uow_factory, tenant.actor, CreateWebhook(url, events), container.outbound()
     )
+    remember_secret(endpoint.secret)  # the suite-wide log scan looks for it (tests/log_scan.py)
+    return endpoint
 
 
 async def queued(container: Container) -> int:

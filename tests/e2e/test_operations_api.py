@@ -17,6 +17,8 @@ from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
 from tests.builders import make_orders, make_tenant
 from tests.conftest import Database
+from tests.receiver import fail_first, running_receiver
+from tests.relaying import drain, fast_config, make_endpoint
 
 URL = "/v3/orders/change-status"
 
@@ -308,3 +310,34 @@ async def test_metrics_count_rate_limited_requests_and_are_never_limited(
     assert set(scrapes) == {200}
     limited = "orderflow_rate_limited_requests_total"
     assert sample(after, limited) - sample(before, limited) == 1
+
+
+async def test_metrics_show_the_webhook_backlog_and_delivery_outcomes(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 3)
+    with running_receiver() as receiver:
+        await make_endpoint(container, tenant, receiver.url)
+        receiver.answer = fail_first(1)
+        before = await scrape(client)
+        changed = await client.post(
+            URL, headers=tenant.headers, json={"ids": ids, "status": "confirmed"}
+        )
+        waiting = await scrape(client)  # no relay runs here until drain()
+        await drain(container, fast_config(retries=2))
+        after = await scrape(client)
+
+    assert changed.status_code == 200
+    assert sample(waiting, "orderflow_outbox_backlog") == 3
+    assert sample(waiting, "orderflow_outbox_oldest_age_seconds") >= 0
+    assert sample(after, "orderflow_outbox_backlog") == 0
+    assert sample(after, "orderflow_webhook_deliveries_pending") == 0
+
+    def delta(outcome: str) -> float:
+        name = "orderflow_webhook_deliveries_total"
+        return sample(after, name, outcome=outcome) - sample(before, name, outcome=outcome)
+
+    assert delta("retry") == 3 and delta("succeeded") == 3 and delta("failed") == 0
+    latency = "orderflow_webhook_delivery_duration_seconds_count"
+    assert sample(after, latency) - sample(before, latency) == 6

@@ -23,6 +23,7 @@ from orderflow.adapters.tables import (
 )
 from orderflow.adapters.types import UTCDateTime
 from orderflow.domain.webhooks import DeliveryStatus
+from orderflow.observability.metrics import WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
 from orderflow.services.webhook_ports import ClaimedDelivery, DeliveryOutcome
 
 OB, E, S, D, A = (
@@ -35,6 +36,13 @@ OB, E, S, D, A = (
 PENDING = DeliveryStatus.PENDING.value
 FAN_OUT_LOCK = 0x6F726466_6C6F7701  # any constant; advisory locks are per database
 MAX_ERROR_CHARS = 500
+# The metric's outcome of an attempt, by the state it leaves its delivery in.
+_OUTCOMES = {
+    DeliveryStatus.SUCCEEDED: "succeeded",
+    DeliveryStatus.PENDING: "retry",
+    DeliveryStatus.FAILED: "failed",
+    DeliveryStatus.CANCELED: "canceled",
+}
 
 
 class SqlDeliveryQueue:
@@ -214,3 +222,6 @@ class SqlDeliveryQueue:
                 for o in outcomes
             ],
         )
+        for o in outcomes:
+            WEBHOOK_DELIVERIES.labels(outcome=_OUTCOMES[o.status]).inc()
+            WEBHOOK_LATENCY.observe(o.attempt.latency_ms / 1000)

@@ -11,6 +11,7 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from orderflow.adapters.backlog import measure_backlog
 from orderflow.adapters.db import ping
 from orderflow.adapters.housekeeping import purge_forever
 from orderflow.adapters.readiness import check_readiness
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.uow_factory = container.uow_factory
     app.state.database_ping = partial(ping, container.engine)
     app.state.check_readiness = partial(check_readiness, container.engine)
+    app.state.measure_backlog = partial(measure_backlog, container.engine)
     app.state.outbound = container.outbound()
     install_error_handlers(app)
     install_openapi(app)

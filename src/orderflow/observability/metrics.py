@@ -80,7 +80,8 @@ DB_RETRIES = Counter(
 )
 WEBHOOK_DELIVERIES = Counter(
     "orderflow_webhook_deliveries",
-    "Webhook delivery attempts, by outcome (success, retry, failed).",
+    "Webhook delivery attempts, by outcome: succeeded, retry (failed, to be tried again), "
+    "failed (the last attempt failed: a dead letter).",
     ["outcome"],
 )
 WEBHOOK_LATENCY = Histogram(

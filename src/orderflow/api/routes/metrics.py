@@ -53,4 +53,5 @@ async def metrics(request: Request) -> Response:
     refusal = _refusal(request, request.app.state.container.settings.metrics_token)
     if refusal is not None:
         return refusal
-    return Response(render(), media_type=CONTENT_TYPE)
+    gauges = await request.app.state.measure_backlog()
+    return Response(render(gauges), media_type=CONTENT_TYPE)

@@ -1,0 +1,49 @@
+"""The webhook backlog, measured in the database when metrics are scraped (no process keeps it)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orderflow.adapters.tables import outbox, webhook_deliveries
+from orderflow.domain.webhooks import DeliveryStatus
+
+Gauges = dict[str, tuple[str, float]]
+
+
+async def measure_backlog(engine: AsyncEngine, timeout_s: float = 2.0) -> Gauges:
+    """Outbox events not yet handed to the relay, and deliveries still to be made (empty when
+    the database does not answer in `timeout_s`: the scrape still shows every counter)."""
+    undispatched = outbox.c.dispatched_at.is_(None)
+    try:
+        async with asyncio.timeout(timeout_s), engine.connect() as conn:
+            waiting, oldest = (
+                await conn.execute(
+                    select(func.count(), func.min(outbox.c.created_at)).where(undispatched)
+                )
+            ).one()
+            pending = await conn.scalar(
+                select(func.count())
+                .select_from(webhook_deliveries)
+                .where(webhook_deliveries.c.status == DeliveryStatus.PENDING.value)
+            )
+    except Exception:
+        return {}
+    age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+    return {
+        "orderflow_outbox_backlog": (
+            "Outbox events written but not yet turned into webhook deliveries by a relay.",
+            float(waiting),
+        ),
+        "orderflow_outbox_oldest_age_seconds": (
+            "Age of the oldest outbox event still waiting for a relay (0 when none waits).",
+            max(age, 0.0),
+        ),
+        "orderflow_webhook_deliveries_pending": (
+            "Webhook deliveries waiting for their first attempt, a retry, or an earlier event.",
+            float(pending or 0),
+        ),
+    }
