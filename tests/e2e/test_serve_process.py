@@ -1,10 +1,16 @@
-"""A real `orderflow serve`: graceful shutdown on SIGTERM, and metrics across worker processes."""
+"""Real processes: `orderflow serve` and `orderflow worker` stop gracefully on SIGTERM; metrics
+add up across worker processes."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import AsyncIterator
 
@@ -16,9 +22,13 @@ from sqlalchemy import func, select
 from orderflow.adapters.tables import order_status_history, orders
 from orderflow.bootstrap import Container
 from orderflow.config import Settings
+from orderflow.domain.lifecycle import OrderStatus, Target
+from orderflow.services.change_status import ChangeOrderStatus, change_status
 from tests.builders import make_orders, make_tenant
 from tests.conftest import Database
 from tests.e2e.test_operations_api import sample
+from tests.receiver import running_receiver
+from tests.relaying import attempts_of, make_endpoint
 from tests.server_process import ServerProcess, accepts_connections, orderflow_serve
 
 BATCH = 10_000
@@ -146,3 +156,55 @@ async def test_metrics_add_up_across_worker_processes(
     for text in scrapes:  # whichever worker answered the scrape counts every worker's requests
         total = sample(text, "orderflow_http_requests_total", route="/v3/orders/{id}", status="200")
         assert total == requests
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[str]:
+    """`orderflow worker`, its log lines kept on a pipe."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "orderflow", "worker"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+async def test_sigterm_lets_the_relay_finish_the_delivery_in_flight(
+    settings: Settings, container: Container
+) -> None:
+    # Given `orderflow worker` relaying to a receiver that holds the first delivery open
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 1)
+    env = {
+        **os.environ,
+        "ORDERFLOW_DATABASE_URL": settings.database_url,
+        "ORDERFLOW_ENV": "development",
+        "ORDERFLOW_WEBHOOK_ALLOW_PRIVATE_URLS": "true",
+        "ORDERFLOW_WEBHOOK_POLL_INTERVAL_S": "0.05",
+    }
+    with running_receiver() as receiver:
+        await make_endpoint(container, tenant, receiver.url)
+        receiver.hold = threading.Event()
+        worker = start_worker(env)
+        try:
+            changed = await change_status(
+                container.uow_factory,
+                tenant.actor,
+                ChangeOrderStatus(ids, Target(OrderStatus.CONFIRMED)),
+            )
+            assert changed.changed == 1
+            assert await asyncio.to_thread(receiver.hold.wait, 60), "no delivery arrived"
+            # When the worker is told to stop while that delivery is in flight
+            worker.send_signal(signal.SIGTERM)
+            receiver.release.set()
+            code = await asyncio.to_thread(worker.wait, 60)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(timeout=30)
+            output = worker.stderr.read() if worker.stderr else ""
+            if worker.stderr:
+                worker.stderr.close()
+
+    # Then it exits cleanly, and the delivery it was making is recorded as made
+    assert code == 0, output
+    [(_, attempts)] = (await attempts_of(container)).items()
+    assert attempts == [(1, 200)]
+    assert [r.status for r in receiver.all() if r.json["event"] != "business.test_event"] == [200]
