@@ -359,7 +359,12 @@ function renderSelection() {
       },
     }, t("sel.clear")));
   }
-  fill($("#selection"), parts);
+  // Redraw only when the words change, so a click is never lost to an identical redraw.
+  const box = $("#selection");
+  const signature = parts.map((p) => p.textContent).join("|");
+  if (box.dataset.signature === signature) return;
+  box.dataset.signature = signature;
+  fill(box, parts);
 }
 
 // ---- wiring ----
