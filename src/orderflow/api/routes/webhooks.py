@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from starlette.responses import Response
 
 from orderflow.api.deps import ManageWebhooksActor, OutboundDep, UowFactoryDep
-from orderflow.api.openapi import error_responses
+from orderflow.api.openapi import READING, error_responses
 from orderflow.api.responses import OrjsonResponse
 from orderflow.api.schemas import MAX_ID
 from orderflow.api.webhook_schemas import (
@@ -36,7 +36,7 @@ DeliveryPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Delivery ID")]
     status_code=201,
     response_model=WebhookSecretResponse,
     summary="Register a webhook endpoint",
-    responses=error_responses(400, 401, 403),
+    responses=error_responses(*READING, 413),
 )
 async def create(
     body: WebhookCreateRequest,
@@ -54,7 +54,7 @@ async def create(
     "",
     response_model=WebhookListResponse,
     summary="List webhook endpoints",
-    responses=error_responses(401, 403),
+    responses=error_responses(*READING),
 )
 async def list_all(actor: ManageWebhooksActor, uow_factory: UowFactoryDep) -> Response:
     """Every webhook endpoint of the business."""
@@ -66,7 +66,7 @@ async def list_all(actor: ManageWebhooksActor, uow_factory: UowFactoryDep) -> Re
     "/{id}",
     response_model=WebhookResponse,
     summary="Get a webhook endpoint",
-    responses=error_responses(400, 401, 403, 404),
+    responses=error_responses(*READING, 404),
 )
 async def read(id: WebhookPath, actor: ManageWebhooksActor, uow_factory: UowFactoryDep) -> Response:
     """One webhook endpoint (without its secret)."""
@@ -78,7 +78,7 @@ async def read(id: WebhookPath, actor: ManageWebhooksActor, uow_factory: UowFact
     "/{id}",
     response_model=WebhookResponse,
     summary="Change a webhook endpoint",
-    responses=error_responses(400, 401, 403, 404),
+    responses=error_responses(*READING, 404, 413),
 )
 async def change(
     id: WebhookPath,
@@ -101,7 +101,7 @@ async def change(
     "/{id}",
     status_code=204,
     summary="Delete a webhook endpoint",
-    responses=error_responses(400, 401, 403, 404),
+    responses=error_responses(*READING, 404),
 )
 async def remove(
     id: WebhookPath, actor: ManageWebhooksActor, uow_factory: UowFactoryDep
@@ -115,7 +115,7 @@ async def remove(
     "/{id}/rotate-secret",
     response_model=WebhookSecretResponse,
     summary="Rotate a webhook endpoint's signing secret",
-    responses=error_responses(400, 401, 403, 404),
+    responses=error_responses(*READING, 404),
 )
 async def rotate(
     id: WebhookPath, actor: ManageWebhooksActor, uow_factory: UowFactoryDep
@@ -129,7 +129,7 @@ async def rotate(
     "/{id}/deliveries",
     response_model=DeliveryListResponse,
     summary="List a webhook endpoint's deliveries",
-    responses=error_responses(400, 401, 403, 404),
+    responses=error_responses(*READING, 404),
 )
 async def deliveries(
     id: WebhookPath,
@@ -153,7 +153,7 @@ async def deliveries(
     status_code=202,
     response_model=DeliveryResponse,
     summary="Redeliver one delivery",
-    responses=error_responses(400, 401, 403, 404),
+    responses=error_responses(*READING, 404),
 )
 async def redeliver(
     id: WebhookPath,
