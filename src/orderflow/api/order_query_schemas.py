@@ -8,44 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from orderflow.api.schemas import CustomerRead, OrderChangeStatus
+from orderflow.api.schemas import OrderChangeStatus, OrderListItem
 from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
-
-
-class OrderListItem(BaseModel):
-    """An order as the list shows it: every status, timestamp and payment field (no items)."""
-
-    id: int = Field(description="Order primary key ID")
-    order_id: str = Field(description="Business-facing order number")
-    status: OrderStatus
-    payment_status: PaymentStatus
-    payment_method: PaymentMethod | None
-    customer: CustomerRead
-    subtotal: str
-    shipping_cost: str
-    total: str
-    financial_entity_id: int | None
-    payment_account_holder: str | None
-    payment_account_number: str | None
-    transfer_time: datetime | None
-    transferproof_url: str | None
-    rtsproof_url: str | None
-    draft_time: datetime | None
-    pending_time: datetime | None
-    confirmed_time: datetime | None
-    in_process_time: datetime | None
-    ready_time: datetime | None
-    shipped_time: datetime | None
-    completed_time: datetime | None
-    canceled_time: datetime | None
-    rts_time: datetime | None
-    closed_time: datetime | None
-    unpaid_time: datetime | None
-    paid_time: datetime | None
-    conflict_time: datetime | None
-    settled_time: datetime | None
-    created_at: datetime
-    last_updated_at: datetime
 
 
 class OrderListResponse(BaseModel):

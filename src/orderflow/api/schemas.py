@@ -161,16 +161,15 @@ class StatusHistoryItem(BaseModel):
     time: datetime
 
 
-class OrderRead(BaseModel):
-    """An order with every status field, timestamp and payment field."""
+class OrderListItem(BaseModel):
+    """An order as the list shows it: every status, timestamp and payment field (no items)."""
 
-    id: int
-    order_id: str
+    id: int = Field(description="Order primary key ID")
+    order_id: str = Field(description="Business-facing order number")
     status: OrderStatus
     payment_status: PaymentStatus
     payment_method: PaymentMethod | None
     customer: CustomerRead
-    items: list[OrderItemRead]
     subtotal: str
     shipping_cost: str
     total: str
@@ -196,6 +195,12 @@ class OrderRead(BaseModel):
     settled_time: datetime | None
     created_at: datetime
     last_updated_at: datetime
+
+
+class OrderRead(OrderListItem):
+    """An order with every status field, timestamp and payment field, its items and timelines."""
+
+    items: list[OrderItemRead]
     status_history: list[StatusHistoryItem]
     payment_status_history: list[StatusHistoryItem]
 
