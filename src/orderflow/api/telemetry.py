@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol, TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -113,18 +115,11 @@ async def observed_change_status(
         size = len(set(command.ids))
     else:
         size = len({id_ for id_, _ in command.rows})
-    bind(batch_size=size, dry_run=command.dry_run or None)
-    try:
-        result = await change_status(uow_factory, actor, command, idempotency=idempotency)
-    except BatchRefused as exc:
-        bind(changed=0, refused=len(exc.rejected))
-        if not command.dry_run:
-            record_batch(size, {}, (r.error_code for r in exc.rejected))
-        raise
-    bind(changed=result.changed, refused=len(result.rejected))
-    if not command.dry_run:
-        record_batch(size, result.changed_by_status, (r.error_code for r in result.rejected))
-    return result
+    return await _observed(
+        size,
+        command.dry_run,
+        lambda: change_status(uow_factory, actor, command, idempotency=idempotency),
+    )
 
 
 async def observed_upload(
@@ -135,15 +130,43 @@ async def observed_upload(
 ) -> UploadResult:
     """`upload_change_status`, counted like a change-status batch (one row, one order)."""
     size = len(command.rows) + len({r.row for r in command.invalid})
-    bind(batch_size=size, dry_run=command.dry_run or None)
+    return await _observed(
+        size,
+        command.dry_run,
+        lambda: upload_change_status(uow_factory, actor, command, idempotency=idempotency),
+    )
+
+
+class _Refused(Protocol):
+    @property
+    def error_code(self) -> str: ...
+
+
+class _Outcome(Protocol):
+    @property
+    def changed(self) -> int: ...
+
+    @property
+    def changed_by_status(self) -> dict[str, int]: ...
+
+    @property
+    def rejected(self) -> Sequence[_Refused]: ...
+
+
+_O = TypeVar("_O", bound=_Outcome)
+
+
+async def _observed(size: int, dry_run: bool, run: Callable[[], Awaitable[_O]]) -> _O:
+    """Run a batch and count it in the metrics and the request's log line (dry runs: log only)."""
+    bind(batch_size=size, dry_run=dry_run or None)
     try:
-        result = await upload_change_status(uow_factory, actor, command, idempotency=idempotency)
-    except RowsRefused as exc:
+        result = await run()
+    except (BatchRefused, RowsRefused) as exc:
         bind(changed=0, refused=len(exc.rejected))
-        if not command.dry_run:
+        if not dry_run:
             record_batch(size, {}, (r.error_code for r in exc.rejected))
         raise
     bind(changed=result.changed, refused=len(result.rejected))
-    if not command.dry_run:
+    if not dry_run:
         record_batch(size, result.changed_by_status, (r.error_code for r in result.rejected))
     return result
