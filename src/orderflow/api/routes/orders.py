@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from orderflow.api.deps import (
-    ChangeStatusActor,
+    BEARER_SECURITY,
+    ChangeStatusCaller,
     CreateOrderActor,
     IdempotencyKeyDep,
+    IdempotencyKeyHeader,
     ReadOrderActor,
     UowFactoryDep,
+    idempotency_key_of,
+    uow_factory_of,
 )
 from orderflow.api.idempotency import idempotent
 from orderflow.api.openapi import CHANGING, READING, error_responses
@@ -60,18 +64,22 @@ def target_of(body: ChangeStatusRequest) -> Target:
     response_model=ChangeStatusResponse,
     summary="Change order status in bulk",
     responses=error_responses(*CHANGING),
+    openapi_extra=BEARER_SECURITY,
 )
 async def change_order_status(
+    request: Request,
     body: ChangeStatusRequest,
-    actor: ChangeStatusActor,
-    uow_factory: UowFactoryDep,
-    idempotency_key: IdempotencyKeyDep,
+    actor: ChangeStatusCaller,
+    key: IdempotencyKeyHeader = None,
     on_error: Annotated[
         OnError, Query(description="fail: all-or-nothing (default); skip: apply the valid ones")
     ] = OnError.FAIL,
     dry_run: Annotated[bool, Query(description="Validate and report, change nothing")] = False,
 ) -> Response:
     """Change the status (and optionally payment status) of up to 10,000 orders at once."""
+    # The hot path: as few dependencies as FastAPI must solve (see `authorized`); the key and
+    # the unit-of-work factory are read from the request here, as their dependencies would.
+    idempotency_key = await idempotency_key_of(request, key)
     command = ChangeOrderStatus(
         ids=body.ids,
         target=target_of(body),
@@ -84,7 +92,9 @@ async def change_order_status(
         return change_status_body(result, include_rejected=include_rejected)
 
     idempotency = idempotent(idempotency_key, 200, render)
-    result = await observed_change_status(uow_factory, actor, command, idempotency=idempotency)
+    result = await observed_change_status(
+        uow_factory_of(request), actor, command, idempotency=idempotency
+    )
     return OrjsonResponse(render(result))
 
 
