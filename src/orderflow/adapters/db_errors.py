@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import asyncpg
 from sqlalchemy import exc as sa_exc
 
 from orderflow.domain.errors import InvalidInput, OrderflowError
@@ -33,27 +36,48 @@ def _classify(exc: BaseException, *, connecting: bool) -> OrderflowError | None:
     if isinstance(exc, sa_exc.TimeoutError):  # no free pooled connection in time
         return StorageUnavailable("timed out waiting for a database connection")
     if isinstance(exc, sa_exc.DBAPIError):
-        state = getattr(exc.orig, "sqlstate", None) or ""
-        message = str(exc.orig)
-        if state in _CONFLICT_STATES or any(m in message for m in _SQLITE_BUSY):
-            return StorageConflict("the database is busy with conflicting changes")
-        if state in _UNSTORABLE_TEXT_STATES:
-            return InvalidInput(
-                "Invalid request: text with a NUL character",
-                {"body": ["text must not contain NUL (\\u0000) characters"]},
-            )
-        if (
-            connecting
-            or exc.connection_invalidated
-            or state in _UNAVAILABLE_STATES
-            or state.startswith("08")
-            or isinstance(exc, sa_exc.InterfaceError)
-            or (isinstance(exc, sa_exc.OperationalError) and not state)
-        ):
-            return StorageUnavailable("the database is unavailable")
-        return None
+        return _classify_driver_error(
+            exc.orig,
+            lost=connecting or exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError),
+            operational=isinstance(exc, sa_exc.OperationalError),
+        )
+    # The change path's statements run on the driver directly (driver.py): its own errors.
+    if isinstance(exc, asyncpg.PostgresError):
+        return _classify_driver_error(exc, lost=connecting, operational=False)
+    if isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError):
+        return StorageUnavailable("the database is unavailable")
+    if isinstance(exc, sqlite3.Error):
+        return _classify_driver_error(
+            exc,
+            lost=connecting or isinstance(exc, sqlite3.InterfaceError),
+            operational=isinstance(exc, sqlite3.OperationalError),
+        )
     if isinstance(exc, OSError | TimeoutError | ConnectionError):
         return StorageUnavailable("the database is unavailable")
     if connecting and type(exc).__module__.startswith("asyncpg"):
+        return StorageUnavailable("the database is unavailable")
+    return None
+
+
+def _classify_driver_error(
+    orig: BaseException | None, *, lost: bool, operational: bool
+) -> OrderflowError | None:
+    """`lost`: the connection itself may be gone; `operational`: the driver's OperationalError
+    (without a SQLSTATE, the database could not do the work at all: unavailable)."""
+    state = getattr(orig, "sqlstate", None) or ""
+    message = str(orig)
+    if state in _CONFLICT_STATES or any(m in message for m in _SQLITE_BUSY):
+        return StorageConflict("the database is busy with conflicting changes")
+    if state in _UNSTORABLE_TEXT_STATES:
+        return InvalidInput(
+            "Invalid request: text with a NUL character",
+            {"body": ["text must not contain NUL (\\u0000) characters"]},
+        )
+    if (
+        lost
+        or state in _UNAVAILABLE_STATES
+        or state.startswith("08")
+        or (operational and not state)
+    ):
         return StorageUnavailable("the database is unavailable")
     return None

@@ -20,6 +20,7 @@ from orderflow.adapters.bulk import (
     values_params,
     values_sql,
 )
+from orderflow.adapters.driver import Driver, driver_statement
 from orderflow.adapters.tables import api_keys, order_status_history
 from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentStatus, Target
 from orderflow.services.unit_of_work import Actor, AppliedChange, HistoryEntry
@@ -86,8 +87,9 @@ def _history_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> lis
 class SqlHistoryRepository:
     """The `HistoryRepository` port over one connection and one business."""
 
-    def __init__(self, conn: AsyncConnection, business_id: int) -> None:
+    def __init__(self, conn: AsyncConnection, driver: Driver, business_id: int) -> None:
         self._conn = conn
+        self._driver = driver
         self._business_id = business_id
 
     async def add_changes(
@@ -96,14 +98,17 @@ class SqlHistoryRepository:
         """One history row per applied change, in one INSERT statement."""
         target = one_target(changes)
         rows = _history_rows(changes, with_target=target is None)
-        dialect = self._conn.dialect.name
+        dialect, shared = self._conn.dialect, target is not None
         columns = _HISTORY_COLUMNS if target is None else _ROW_COLUMNS
-        params = values_params(dialect, columns, rows)
+        params = values_params(dialect.name, columns, rows)
         if target is not None:
             names = (c.name for c in _TARGET_COLUMNS)
             params.update(zip(names, _target_values(target), strict=True))
-        await self._conn.execute(
-            _insert_changes(dialect, target is not None),
+        stmt = driver_statement(
+            dialect, ("add_changes", shared), lambda: _insert_changes(dialect.name, shared)
+        )
+        await self._driver.execute(
+            stmt,
             {
                 **params,
                 "business_id": self._business_id,

@@ -28,6 +28,7 @@ from orderflow.adapters.bulk import (
     values_params,
     values_sql,
 )
+from orderflow.adapters.driver import Driver, driver_statement
 from orderflow.adapters.history_repository import history_entries
 from orderflow.adapters.tables import (
     PAYMENT_TIME_COLUMNS,
@@ -169,8 +170,9 @@ def _update_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> list
 class SqlOrderRepository:
     """The `OrderRepository` port over one connection and one business."""
 
-    def __init__(self, conn: AsyncConnection, business_id: int) -> None:
+    def __init__(self, conn: AsyncConnection, driver: Driver, business_id: int) -> None:
         self._conn = conn
+        self._driver = driver
         self._business_id = business_id
         self._dialect = conn.dialect.name
 
@@ -183,9 +185,15 @@ class SqlOrderRepository:
         self, ids: Sequence[int], *, lock: bool = True
     ) -> dict[int, OrderSnapshot]:
         """Read the orders; on PostgreSQL lock them, in id order so batches cannot deadlock."""
-        result = await self._conn.execute(
-            _select_snapshots(self._dialect, lock),
-            {"business_id": self._business_id, "ids": self._ids_param(ids)},
+        dialect = self._conn.dialect
+        stmt = driver_statement(
+            dialect,
+            ("lock_for_change", lock),
+            lambda: _select_snapshots(dialect.name, lock),
+            _SNAPSHOT_COLUMNS,
+        )
+        rows = await self._driver.fetch(
+            stmt, {"business_id": self._business_id, "ids": self._ids_param(ids)}
         )
         # Plain tuples and dict lookups: this loop runs for every order of a 10,000-order batch.
         return {
@@ -195,9 +203,9 @@ class SqlOrderRepository:
                 status=_STATUSES[row[2]],
                 payment_status=_PAYMENT_STATUSES[row[3]],
                 version=row[4],
-                row=row._mapping,
+                row=dict(zip(_SNAPSHOT_NAMES, row, strict=True)),
             )
-            for row in result
+            for row in rows
         }
 
     async def update_many(self, changes: Sequence[AppliedChange], now: datetime) -> None:
@@ -209,10 +217,11 @@ class SqlOrderRepository:
         )
         if target is not None:
             params.update(zip(PAYMENT_FIELDS, payment_values(target.details), strict=True))
-        await self._conn.execute(
-            _update_statement(self._dialect, target is not None),
-            {**params, "now": now, "business_id": self._business_id},
+        dialect, shared = self._conn.dialect, target is not None
+        stmt = driver_statement(
+            dialect, ("update_many", shared), lambda: _update_statement(dialect.name, shared)
         )
+        await self._driver.execute(stmt, {**params, "now": now, "business_id": self._business_id})
 
     async def add(
         self, order: NewOrder, order_id: str, status: OrderStatus, now: datetime

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import TextClause
 
 from orderflow.adapters.bulk import BulkColumn, values_params, values_sql
+from orderflow.adapters.driver import Driver, driver_statement
 from orderflow.adapters.tables import outbox
 from orderflow.services.unit_of_work import OutboxEvent
 
@@ -41,8 +42,9 @@ def _row(e: OutboxEvent) -> tuple[str, str, int | None, int | None, str]:
 class SqlOutbox:
     """The `Outbox` port: appends events for one business, up to 5,000 per INSERT statement."""
 
-    def __init__(self, conn: AsyncConnection, business_id: int) -> None:
+    def __init__(self, conn: AsyncConnection, driver: Driver, business_id: int) -> None:
         self._conn = conn
+        self._driver = driver
         self._business_id = business_id
 
     async def add_many(self, events: Iterable[OutboxEvent]) -> None:
@@ -55,16 +57,16 @@ class SqlOutbox:
             await self._insert(chunk)
 
     async def _insert(self, events: list[OutboxEvent]) -> None:
-        dialect = self._conn.dialect.name
+        dialect = self._conn.dialect
         params = values_params(
-            dialect,
+            dialect.name,
             _COLUMNS,
             [
                 (e.event_id, e.event_type, e.order_id, e.sequence, e.payload.decode())
                 for e in events
             ],
         )
-        await self._conn.execute(
-            _insert_events(dialect),
-            {**params, "business_id": self._business_id, "now": events[0].created_at},
+        stmt = driver_statement(dialect, "add_events", lambda: _insert_events(dialect.name))
+        await self._driver.execute(
+            stmt, {**params, "business_id": self._business_id, "now": events[0].created_at}
         )

@@ -9,12 +9,14 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Self
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from orderflow.adapters.db import SQLITE_BEGIN_OPTION
 from orderflow.adapters.db_errors import storage_error
 from orderflow.adapters.delivery_queue import SqlDeliveryQueue
+from orderflow.adapters.driver import AsyncpgDriver, Driver, driver_of
 from orderflow.adapters.history_repository import SqlHistoryRepository
 from orderflow.adapters.idempotency_store import SqlIdempotencyStore
 from orderflow.adapters.order_repository import SqlOrderRepository
@@ -67,6 +69,8 @@ class SqlUnitOfWork:
         self._write = write
         self._write_lock = write_lock
         self._conn: AsyncConnection | None = None
+        # PostgreSQL: the driver connection whose transaction this unit of work runs.
+        self._pg: asyncpg.Connection | None = None
         self._holds_lock = False
         self._claim = (
             None
@@ -83,30 +87,31 @@ class SqlUnitOfWork:
             if self._write_lock is not None:
                 await self._write_lock.acquire()
                 self._holds_lock = True
-            conn = await self._connect()
+            conn, driver = await self._connect()
             try:
                 await self._claim_in_database(conn)
             except BaseException:
-                await _discard(conn)
+                await _discard(conn, self._pg)
+                self._pg = None
                 raise
         except BaseException:
             self._release_lock()
             raise
         self._conn = conn
-        self.tenants = SqlTenantRepository(conn)
+        self.tenants = SqlTenantRepository(conn, driver)
         self.deliveries = SqlDeliveryQueue(conn)
         if self._business_id is None:
             self.orders = self.history = self.outbox = _NoBusiness()  # type: ignore[assignment]
             self.idempotency = self.webhooks = _NoBusiness()  # type: ignore[assignment]
         else:
-            self.orders = SqlOrderRepository(conn, self._business_id)
-            self.history = SqlHistoryRepository(conn, self._business_id)
-            self.outbox = SqlOutbox(conn, self._business_id)
+            self.orders = SqlOrderRepository(conn, driver, self._business_id)
+            self.history = SqlHistoryRepository(conn, driver, self._business_id)
+            self.outbox = SqlOutbox(conn, driver, self._business_id)
             self.idempotency = SqlIdempotencyStore(conn, self._business_id, self._ttl)
             self.webhooks = SqlWebhookRepository(conn, self._business_id)
         return self
 
-    async def _connect(self) -> AsyncConnection:
+    async def _connect(self) -> tuple[AsyncConnection, Driver]:
         try:
             conn = await self._engine.connect()
         except Exception as exc:
@@ -116,17 +121,27 @@ class SqlUnitOfWork:
                 await conn.execution_options(
                     **{SQLITE_BEGIN_OPTION: "IMMEDIATE" if self._write else "DEFERRED"}
                 )
-            elif not self._write and self._business_id is None:
+                await conn.begin()
+                return conn, await driver_of(conn)
+            # PostgreSQL: the transaction is asyncpg's own, so statements run through SQLAlchemy
+            # and those run on the driver directly (driver.py) share it; SQLAlchemy, in
+            # autocommit, starts none of its own.
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.begin()
+            driver = await driver_of(conn)
+            if self._write or self._business_id is not None:
                 # Tenant reads (the key behind every request) are one statement each; without
                 # a transaction they save a BEGIN and a ROLLBACK round trip per request.
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.begin()
+                assert isinstance(driver, AsyncpgDriver)
+                self._pg = driver.conn
+                await self._pg.execute("BEGIN")
         except BaseException as exc:
-            await _discard(conn)
+            await _discard(conn, self._pg)
+            self._pg = None
             if isinstance(exc, Exception):
                 raise (storage_error(exc, connecting=True) or exc) from exc
             raise
-        return conn
+        return conn, driver
 
     def _claim_in_process(self) -> None:
         # SQLite: one process, so a set is enough, and it is checked before waiting for the
@@ -162,9 +177,10 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         conn, self._conn = self._conn, None
+        pg, self._pg = self._pg, None
         try:
             if conn is not None:
-                await _discard(conn)
+                await _discard(conn, pg)
         finally:
             self._release_lock()
         if isinstance(exc, Exception):
@@ -176,7 +192,10 @@ class SqlUnitOfWork:
         """Make everything done in this unit of work permanent, at once."""
         if self._conn is None:
             raise RuntimeError("commit() outside the unit of work")
-        await self._conn.commit()
+        if self._pg is not None:
+            await self._pg.execute("COMMIT")
+        else:
+            await self._conn.commit()
 
     def _release_lock(self) -> None:
         if self._holds_claim and self._claimed_keys is not None and self._claim is not None:
@@ -187,9 +206,11 @@ class SqlUnitOfWork:
             self._write_lock.release()
 
 
-async def _discard(conn: AsyncConnection) -> None:
+async def _discard(conn: AsyncConnection, pg: asyncpg.Connection | None = None) -> None:
     """Roll back what is left and return the connection; a dead connection is dropped."""
     try:
+        if pg is not None and pg.is_in_transaction():
+            await pg.execute("ROLLBACK")
         if conn.in_transaction():
             await conn.rollback()
     except Exception:

@@ -8,11 +8,20 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from orderflow.adapters.driver import Driver, driver_statement
 from orderflow.adapters.tables import api_keys, businesses
 from orderflow.services.unit_of_work import ApiKeyRecord, BusinessRecord
 
 # Every request runs this; built once, not per request.
-_FIND_API_KEY = select(api_keys).where(api_keys.c.prefix == bindparam("prefix"))
+_KEY_COLUMNS = (
+    api_keys.c.id,
+    api_keys.c.business_id,
+    api_keys.c.prefix,
+    api_keys.c.key_hash,
+    api_keys.c.scopes,
+    api_keys.c.revoked_at,
+)
+_FIND_API_KEY = select(*_KEY_COLUMNS).where(api_keys.c.prefix == bindparam("prefix"))
 
 
 @dataclass(slots=True)
@@ -20,6 +29,7 @@ class SqlTenantRepository:
     """The `TenantRepository` port."""
 
     conn: AsyncConnection
+    driver: Driver
 
     async def add_business(self, name: str, now: datetime) -> int:
         """Create a business and return its id."""
@@ -63,16 +73,20 @@ class SqlTenantRepository:
 
     async def find_api_key(self, prefix: str) -> ApiKeyRecord | None:
         """The key with this public prefix, revoked or not."""
-        row = (await self.conn.execute(_FIND_API_KEY, {"prefix": prefix})).first()
-        if row is None:
+        stmt = driver_statement(
+            self.conn.dialect, "find_api_key", lambda: _FIND_API_KEY, _KEY_COLUMNS
+        )
+        rows = await self.driver.fetch(stmt, {"prefix": prefix})
+        if not rows:
             return None
+        id_, business_id, found_prefix, key_hash, scopes, revoked_at = rows[0]
         return ApiKeyRecord(
-            id=row.id,
-            business_id=row.business_id,
-            prefix=row.prefix,
-            key_hash=row.key_hash,
-            scopes=frozenset(row.scopes.split()),
-            revoked=row.revoked_at is not None,
+            id=id_,
+            business_id=business_id,
+            prefix=found_prefix,
+            key_hash=key_hash,
+            scopes=frozenset(scopes.split()),
+            revoked=revoked_at is not None,
         )
 
     async def revoke_api_key(self, prefix: str, now: datetime) -> bool:

@@ -1,0 +1,138 @@
+"""The change path's statements, built with SQLAlchemy Core once and run on the driver directly.
+
+Every change-status request runs the same few statements (find the key, lock the orders, update
+them, write their history and outbox rows). Through SQLAlchemy's asyncio adapter each one costs
+about three times what the driver alone costs (~310k against ~100k CPU instructions for a
+10-row statement on asyncpg, measured with callgrind), and on SQLite four thread hops (cursor,
+execute, fetch, close) where one does. So these statements are compiled once per database into
+positional SQL with their bind and result processors, and run on the unit of work's own driver
+connection: asyncpg (prepared once per connection, from its statement cache), or sqlite3 through
+aiosqlite in one hop. They run in the same transaction as everything else the unit of work does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiosqlite
+import asyncpg
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ClauseElement, ColumnElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DriverStatement:
+    """A statement compiled for one database: positional SQL and how to bind its parameters."""
+
+    sql: str
+    names: tuple[str, ...]  # the named parameter behind each position
+    bind: tuple[Processor | None, ...]
+    results: tuple[Processor | None, ...]  # per result column, for `fetch`
+
+    def args(self, params: Mapping[str, Any]) -> list[Any]:
+        """The positional values of `params`, converted as SQLAlchemy would bind them."""
+        return [
+            params[name] if process is None or params[name] is None else process(params[name])
+            for name, process in zip(self.names, self.bind, strict=True)
+        ]
+
+    def rows(self, records: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """Result rows converted as SQLAlchemy would return them."""
+        if not any(self.results):
+            return [tuple(r) for r in records]
+        processors = self.results
+        return [
+            tuple(
+                v if p is None or v is None else p(v)
+                for v, p in zip(record, processors, strict=True)
+            )
+            for record in records
+        ]
+
+
+_COMPILED: dict[tuple[str, str, Hashable], DriverStatement] = {}
+
+
+def driver_statement(
+    dialect: Dialect,
+    key: Hashable,
+    build: Callable[[], ClauseElement],
+    columns: Sequence[ColumnElement[Any]] = (),
+) -> DriverStatement:
+    """The statement `build()` makes, compiled for `dialect` the first time `key` is asked for;
+    `columns` give the types of what it returns, if anything."""
+    cache_key = (dialect.name, dialect.driver, key)
+    found = _COMPILED.get(cache_key)
+    if found is None:
+        found = _COMPILED[cache_key] = compile_statement(build(), dialect, columns)
+    return found
+
+
+def compile_statement(
+    stmt: ClauseElement, dialect: Dialect, columns: Sequence[ColumnElement[Any]] = ()
+) -> DriverStatement:
+    """`stmt` compiled for `dialect`; `columns` give the types of what it returns, if anything."""
+    compiled = stmt.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)
+    if "POSTCOMPILE" in compiled.string:
+        raise ValueError("a statement run on the driver cannot expand parameters")
+    names = tuple(compiled.positiontup or ())
+    binds = (compiled.binds[n].type.dialect_impl(dialect) for n in names)
+    bind = tuple(t.bind_processor(dialect) for t in binds)
+    results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    return DriverStatement(compiled.string, names, bind, results)
+
+
+class Driver(Protocol):
+    """The unit of work's connection, as the driver sees it."""
+
+    async def fetch(
+        self, stmt: DriverStatement, params: Mapping[str, Any]
+    ) -> list[tuple[Any, ...]]: ...
+
+    async def execute(self, stmt: DriverStatement, params: Mapping[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AsyncpgDriver:
+    conn: asyncpg.Connection
+
+    async def fetch(
+        self, stmt: DriverStatement, params: Mapping[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        return stmt.rows(await self.conn.fetch(stmt.sql, *stmt.args(params)))
+
+    async def execute(self, stmt: DriverStatement, params: Mapping[str, Any]) -> None:
+        # fetch, not execute: asyncpg's execute() with arguments does the same round trips.
+        await self.conn.fetch(stmt.sql, *stmt.args(params))
+
+
+@dataclass(frozen=True, slots=True)
+class AiosqliteDriver:
+    conn: aiosqlite.Connection
+
+    async def fetch(
+        self, stmt: DriverStatement, params: Mapping[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        # execute_fetchall: the statement and its rows in one trip to the connection's thread.
+        rows = await self.conn.execute_fetchall(stmt.sql, stmt.args(params))
+        return stmt.rows(list(rows))
+
+    async def execute(self, stmt: DriverStatement, params: Mapping[str, Any]) -> None:
+        await self.conn.execute_fetchall(stmt.sql, stmt.args(params))
+
+
+async def driver_of(conn: AsyncConnection) -> Driver:
+    """The driver connection under `conn` (the same connection, so the same transaction)."""
+    raw = (await conn.get_raw_connection()).driver_connection
+    if isinstance(raw, asyncpg.Connection):
+        return AsyncpgDriver(raw)
+    if isinstance(raw, aiosqlite.Connection):
+        return AiosqliteDriver(raw)
+    raise TypeError(f"no driver path for {type(raw).__name__}")
