@@ -58,6 +58,9 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=settings.db_pool_timeout_s,
         hide_parameters=True,
         connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+        # No ROLLBACK on every return to the pool (a trip to the connection's thread each):
+        # a unit of work ends its transaction itself, and SQLAlchemy rolls back its own on close.
+        pool_reset_on_return=None,
     )
     busy_timeout = settings.sqlite_busy_timeout_ms
 
@@ -75,9 +78,11 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # A write takes the lock up front (IMMEDIATE) so it never fails to upgrade a read lock
-        # half-way through; a read-only unit of work uses a plain deferred BEGIN.
+        # half-way through. A unit of work begins its transaction itself, on the driver
+        # (sql_unit_of_work.py), and says NONE here.
         mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode != "NONE":
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 

@@ -90,7 +90,15 @@ def compile_statement(
 
 
 class Driver(Protocol):
-    """The unit of work's connection, as the driver sees it."""
+    """The unit of work's connection, as the driver sees it: its transaction and statements."""
+
+    async def begin(self, *, write: bool) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+    def in_transaction(self) -> bool: ...
 
     async def fetch(
         self, stmt: DriverStatement, params: Mapping[str, Any]
@@ -102,6 +110,18 @@ class Driver(Protocol):
 @dataclass(frozen=True, slots=True)
 class AsyncpgDriver:
     conn: asyncpg.Connection
+
+    async def begin(self, *, write: bool) -> None:
+        await self.conn.execute("BEGIN")
+
+    async def commit(self) -> None:
+        await self.conn.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        await self.conn.execute("ROLLBACK")
+
+    def in_transaction(self) -> bool:
+        return bool(self.conn.is_in_transaction())
 
     async def fetch(
         self, stmt: DriverStatement, params: Mapping[str, Any]
@@ -116,6 +136,20 @@ class AsyncpgDriver:
 @dataclass(frozen=True, slots=True)
 class AiosqliteDriver:
     conn: aiosqlite.Connection
+
+    async def begin(self, *, write: bool) -> None:
+        # A writer takes the write lock up front (IMMEDIATE), so it never fails to upgrade a
+        # read lock half-way through; a reader takes a snapshot when it first reads.
+        await self.conn.execute_fetchall("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
+
+    async def commit(self) -> None:
+        await self.conn.execute_fetchall("COMMIT")
+
+    async def rollback(self) -> None:
+        await self.conn.execute_fetchall("ROLLBACK")
+
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
 
     async def fetch(
         self, stmt: DriverStatement, params: Mapping[str, Any]

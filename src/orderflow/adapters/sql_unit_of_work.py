@@ -9,14 +9,13 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Self
 
-import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from orderflow.adapters.db import SQLITE_BEGIN_OPTION
 from orderflow.adapters.db_errors import storage_error
 from orderflow.adapters.delivery_queue import SqlDeliveryQueue
-from orderflow.adapters.driver import AsyncpgDriver, Driver, driver_of
+from orderflow.adapters.driver import Driver, driver_of
 from orderflow.adapters.history_repository import SqlHistoryRepository
 from orderflow.adapters.idempotency_store import SqlIdempotencyStore
 from orderflow.adapters.order_repository import SqlOrderRepository
@@ -69,8 +68,7 @@ class SqlUnitOfWork:
         self._write = write
         self._write_lock = write_lock
         self._conn: AsyncConnection | None = None
-        # PostgreSQL: the driver connection whose transaction this unit of work runs.
-        self._pg: asyncpg.Connection | None = None
+        self._driver: Driver | None = None
         self._holds_lock = False
         self._claim = (
             None
@@ -91,13 +89,12 @@ class SqlUnitOfWork:
             try:
                 await self._claim_in_database(conn)
             except BaseException:
-                await _discard(conn, self._pg)
-                self._pg = None
+                await _discard(conn, driver)
                 raise
         except BaseException:
             self._release_lock()
             raise
-        self._conn = conn
+        self._conn, self._driver = conn, driver
         self.tenants = SqlTenantRepository(conn, driver)
         self.deliveries = SqlDeliveryQueue(conn)
         if self._business_id is None:
@@ -116,28 +113,22 @@ class SqlUnitOfWork:
             conn = await self._engine.connect()
         except Exception as exc:
             raise (storage_error(exc, connecting=True) or exc) from exc
+        driver: Driver | None = None
         try:
+            # The transaction is the driver's own (BEGIN/COMMIT on its connection), so the
+            # statements run through SQLAlchemy and those run on the driver directly (driver.py)
+            # share it; SQLAlchemy starts none of its own.
             if self._engine.dialect.name == "sqlite":
-                await conn.execution_options(
-                    **{SQLITE_BEGIN_OPTION: "IMMEDIATE" if self._write else "DEFERRED"}
-                )
-                await conn.begin()
-                return conn, await driver_of(conn)
-            # PostgreSQL: the transaction is asyncpg's own, so statements run through SQLAlchemy
-            # and those run on the driver directly (driver.py) share it; SQLAlchemy, in
-            # autocommit, starts none of its own.
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.begin()
+                await conn.execution_options(**{SQLITE_BEGIN_OPTION: "NONE"})
+            else:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
             driver = await driver_of(conn)
             if self._write or self._business_id is not None:
                 # Tenant reads (the key behind every request) are one statement each; without
-                # a transaction they save a BEGIN and a ROLLBACK round trip per request.
-                assert isinstance(driver, AsyncpgDriver)
-                self._pg = driver.conn
-                await self._pg.execute("BEGIN")
+                # a transaction they save a BEGIN and a ROLLBACK per request.
+                await driver.begin(write=self._write)
         except BaseException as exc:
-            await _discard(conn, self._pg)
-            self._pg = None
+            await _discard(conn, driver)
             if isinstance(exc, Exception):
                 raise (storage_error(exc, connecting=True) or exc) from exc
             raise
@@ -177,10 +168,10 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         conn, self._conn = self._conn, None
-        pg, self._pg = self._pg, None
+        driver, self._driver = self._driver, None
         try:
             if conn is not None:
-                await _discard(conn, pg)
+                await _discard(conn, driver)
         finally:
             self._release_lock()
         if isinstance(exc, Exception):
@@ -192,10 +183,8 @@ class SqlUnitOfWork:
         """Make everything done in this unit of work permanent, at once."""
         if self._conn is None:
             raise RuntimeError("commit() outside the unit of work")
-        if self._pg is not None:
-            await self._pg.execute("COMMIT")
-        else:
-            await self._conn.commit()
+        assert self._driver is not None
+        await self._driver.commit()
 
     def _release_lock(self) -> None:
         if self._holds_claim and self._claimed_keys is not None and self._claim is not None:
@@ -206,11 +195,11 @@ class SqlUnitOfWork:
             self._write_lock.release()
 
 
-async def _discard(conn: AsyncConnection, pg: asyncpg.Connection | None = None) -> None:
+async def _discard(conn: AsyncConnection, driver: Driver | None) -> None:
     """Roll back what is left and return the connection; a dead connection is dropped."""
     try:
-        if pg is not None and pg.is_in_transaction():
-            await pg.execute("ROLLBACK")
+        if driver is not None and driver.in_transaction():
+            await driver.rollback()
         if conn.in_transaction():
             await conn.rollback()
     except Exception:
