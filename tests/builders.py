@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import httpx
 from sqlalchemy import insert
 
 from orderflow.adapters.tables import order_status_history, orders
-from orderflow.bootstrap import Container
+from orderflow.api.app import create_app
+from orderflow.bootstrap import Container, build
+from orderflow.config import Settings
 from orderflow.services.access import create_api_key, create_business
 from orderflow.services.unit_of_work import Actor
 from tests.log_scan import remember_secret
@@ -97,3 +102,15 @@ async def make_orders(
             ],
         )
     return ids
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
+    """The app on its own container built for `settings` (when a test needs other settings)."""
+    container = build(settings)
+    transport = httpx.ASGITransport(app=create_app(container=container))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            yield client, container
+    finally:
+        await container.close()

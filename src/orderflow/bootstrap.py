@@ -12,6 +12,7 @@ from orderflow.adapters.rate_counters import MemoryRateCounter, SqlRateCounter
 from orderflow.adapters.sql_unit_of_work import SqlUnitOfWorkFactory
 from orderflow.adapters.webhook_sender import HttpxWebhookSender, resolve_host
 from orderflow.config import Settings
+from orderflow.services.access import KeyCache
 from orderflow.services.rate_limits import RateLimiter, Window
 from orderflow.services.webhooks import Outbound
 
@@ -24,6 +25,7 @@ class Container:
     engine: AsyncEngine
     uow_factory: SqlUnitOfWorkFactory
     rate_limiter: RateLimiter
+    key_cache: KeyCache
 
     async def close(self) -> None:
         """Close every pooled connection."""
@@ -53,5 +55,9 @@ def build(settings: Settings | None = None) -> Container:
         [Window(10, settings.rate_limit_per_10s), Window(3600, settings.rate_limit_per_hour)],
     )
     return Container(
-        settings=settings, engine=engine, uow_factory=uow_factory, rate_limiter=rate_limiter
+        settings=settings,
+        engine=engine,
+        uow_factory=uow_factory,
+        rate_limiter=rate_limiter,
+        key_cache=KeyCache(settings.auth_cache_s),
     )

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     rate_limit_per_hour: int = Field(
         default=10_000, ge=0, description="Requests per API key per hour (0: no limit)."
     )
+    auth_cache_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds a verified API key is trusted without asking the database again; "
+        "a revoked key stops working within this time (0: at once).",
+    )
     idempotency_ttl_hours: float = Field(
         default=24.0, gt=0, description="How long an idempotency key and its answer are kept."
     )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 
 from orderflow.bootstrap import Container
-from tests.builders import make_key, make_orders, make_tenant
+from orderflow.config import Settings
+from tests.builders import make_key, make_orders, make_tenant, serving
 
 URL = "/v3/orders/change-status"
 
@@ -187,22 +189,37 @@ async def test_missing_or_unknown_key_is_401(
     assert response.headers["www-authenticate"] == "Bearer"
 
 
-async def test_revoked_key_is_401_and_unscoped_key_is_403(
+async def test_revoked_key_is_401_and_unscoped_key_is_403(settings: Settings) -> None:
+    from orderflow.services.access import revoke_api_key
+
+    async with serving(settings.model_copy(update={"auth_cache_s": 0})) as (client, container):
+        tenant = await make_tenant(container)
+        reader = await make_key(container, tenant, "order:read")
+        response = await _post(
+            client, {"Authorization": f"Bearer {reader}"}, {"ids": [1], "status": "shipped"}
+        )
+        assert response.status_code == 403
+        assert response.json()["error"] == "Forbidden"
+        assert response.json()["error_code"] == "forbidden"
+        await revoke_api_key(container.uow_factory, reader[: reader.rindex("_")])
+        response = await client.get("/v3/me", headers={"Authorization": f"Bearer {reader}"})
+        assert response.status_code == 401
+
+
+async def test_a_revoked_key_stops_working_once_the_cache_time_is_up(
     client: httpx.AsyncClient, container: Container
 ) -> None:
     from orderflow.services.access import revoke_api_key
 
     tenant = await make_tenant(container)
-    reader = await make_key(container, tenant, "order:read")
-    response = await _post(
-        client, {"Authorization": f"Bearer {reader}"}, {"ids": [1], "status": "shipped"}
-    )
-    assert response.status_code == 403
-    assert response.json()["error"] == "Forbidden"
-    assert response.json()["error_code"] == "forbidden"
-    await revoke_api_key(container.uow_factory, reader[: reader.rindex("_")])
-    response = await client.get("/v3/me", headers={"Authorization": f"Bearer {reader}"})
-    assert response.status_code == 401
+    key = await make_key(container, tenant, "order:read")
+    headers = {"Authorization": f"Bearer {key}"}
+    assert (await client.get("/v3/me", headers=headers)).status_code == 200
+    await revoke_api_key(container.uow_factory, key[: key.rindex("_")])
+    # Trusted for ORDERFLOW_AUTH_CACHE_S (1 s by default) after the database last accepted it.
+    await asyncio.sleep(container.settings.auth_cache_s)
+    assert (await client.get("/v3/me", headers=headers)).status_code == 401
+    assert (await client.get("/v3/me", headers=headers)).status_code == 401
 
 
 async def test_tenants_cannot_see_or_change_each_other(

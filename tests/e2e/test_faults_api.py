@@ -16,10 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from orderflow.adapters.tables import orders
-from orderflow.api.app import create_app
-from orderflow.bootstrap import Container, build
+from orderflow.bootstrap import Container
 from orderflow.config import Settings
-from tests.builders import make_orders, make_tenant
+from tests.builders import make_orders, make_tenant, serving
 from tests.conftest import PG_ADMIN_URL, Database
 
 URL = "/v3/orders/change-status"
@@ -32,17 +31,6 @@ def closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextlib.asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    container = build(settings)
-    transport = httpx.ASGITransport(app=create_app(container=container))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client
-    finally:
-        await container.close()
-
-
 async def test_unreachable_database_is_503_with_retry_after(
     database: Database, tmp_path: Path
 ) -> None:
@@ -51,7 +39,7 @@ async def test_unreachable_database_is_503_with_retry_after(
     else:
         url = f"sqlite:///{tmp_path}/missing-dir/orderflow.db"
     threads_before = set(threading.enumerate())
-    async with serving(Settings(database_url=url, db_connect_timeout_s=2)) as client:
+    async with serving(Settings(database_url=url, db_connect_timeout_s=2)) as (client, _):
         response = await client.get(
             "/v3/me", headers={"Authorization": f"Bearer {WELL_FORMED_KEY}"}
         )
@@ -95,7 +83,7 @@ async def test_connection_lost_mid_request_is_503_then_recovers(
     holder = await asyncpg.connect(_dsn(settings.database_url))
     admin = await asyncpg.connect(_dsn(PG_ADMIN_URL))
     try:
-        async with serving(settings) as client:
+        async with serving(settings) as (client, _):
             # Given a request blocked on a row lock held elsewhere
             tx = holder.transaction()
             await tx.start()
@@ -132,7 +120,7 @@ async def test_database_down_then_back_recovers_by_itself(
     dbname = settings.database_url.rsplit("/", 1)[1]
     admin = await asyncpg.connect(_dsn(PG_ADMIN_URL))
     try:
-        async with serving(settings) as client:
+        async with serving(settings) as (client, _):
             assert (await client.get("/v3/me", headers=tenant.headers)).status_code == 200
             # Only this test's own database goes away: it refuses connections, and every
             # open one is terminated (the cluster and other databases are untouched).
@@ -173,7 +161,7 @@ async def test_deadlock_with_another_transaction_is_retried_not_an_error(
     other = await asyncpg.connect(_dsn(settings.database_url))
     admin = await asyncpg.connect(_dsn(PG_ADMIN_URL))
     try:
-        async with serving(settings) as client:
+        async with serving(settings) as (client, _):
             # Given another transaction holding the second order, while the batch holds the first
             tx = other.transaction()
             await tx.start()

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-
 import httpx
 
-from orderflow.api.app import create_app
-from orderflow.bootstrap import Container, build
+from orderflow.bootstrap import Container
 from orderflow.config import Settings
-from tests.builders import make_key, make_tenant
-
-
-@contextlib.asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Container]]:
-    container = build(settings)
-    transport = httpx.ASGITransport(app=create_app(container=container))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client, container
-    finally:
-        await container.close()
+from tests.builders import make_key, make_tenant, serving
 
 
 async def test_every_answer_to_a_key_carries_its_limits(

@@ -54,10 +54,11 @@ async def authenticate_request(request: Request, token: str | None) -> Principal
     """The caller behind the bearer key, counted against its rate limits; 401 without one."""
     if token is None:
         raise Unauthorized("Unauthorized")
-    principal = await authenticate(uow_factory_of(request), token)
+    container = request.app.state.container
+    principal = await authenticate(uow_factory_of(request), token, container.key_cache)
     request.state.principal = principal
     bind(business_id=principal.business_id, api_key=principal.api_key_prefix)
-    limiter: RateLimiter = request.app.state.container.rate_limiter
+    limiter: RateLimiter = container.rate_limiter
     if limiter.enabled:
         try:
             request.state.rate_limit = await limiter.hit(principal.api_key_id, time.time())
