@@ -31,16 +31,19 @@ class DriverStatement:
     """A statement compiled for one database: positional SQL and how to bind its parameters."""
 
     sql: str
-    names: tuple[str, ...]  # the named parameter behind each position
-    bind: tuple[Processor | None, ...]
+    names: tuple[str, ...]  # the named parameter behind each position (repeated on SQLite)
+    bind: tuple[tuple[str, Processor | None], ...]  # each distinct parameter and its processor
     results: tuple[Processor | None, ...]  # per result column, for `fetch`
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
         """The positional values of `params`, converted as SQLAlchemy would bind them."""
-        return [
-            params[name] if process is None or params[name] is None else process(params[name])
-            for name, process in zip(self.names, self.bind, strict=True)
-        ]
+        # Once per distinct parameter: SQLite's `?` repeats one (`now`) up to fifteen times.
+        bound = {
+            name: value if process is None or value is None else process(value)
+            for name, process in self.bind
+            for value in (params[name],)
+        }
+        return [bound[name] for name in self.names]
 
     def rows(self, records: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
         """Result rows converted as SQLAlchemy would return them."""
@@ -83,8 +86,10 @@ def compile_statement(
     if "POSTCOMPILE" in compiled.string:
         raise ValueError("a statement run on the driver cannot expand parameters")
     names = tuple(compiled.positiontup or ())
-    binds = (compiled.binds[n].type.dialect_impl(dialect) for n in names)
-    bind = tuple(t.bind_processor(dialect) for t in binds)
+    bind = tuple(
+        (n, compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect))
+        for n in dict.fromkeys(names)
+    )
     results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
     return DriverStatement(compiled.string, names, bind, results)
 
