@@ -6,8 +6,8 @@ INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format clean bench bench-quick bench-orders screenshots stress \
-	test-webhook-volume
+.PHONY: install run test lint format clean bench bench-quick bench-instructions bench-orders \
+	screenshots stress test-webhook-volume
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ bench: install
 
 bench-quick: install
 	$(BIN)/python -m benchmarks --quick
+
+# CPU instructions per change-status request, counted by callgrind: steady on a busy machine.
+bench-instructions: install
+	$(BIN)/python -m benchmarks.instructions
 
 # List plans and export memory with 1,000,000 orders on PostgreSQL (docs/finding-orders.md), ~5 min.
 bench-orders: install
