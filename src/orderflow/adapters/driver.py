@@ -115,6 +115,8 @@ class Driver(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class AsyncpgDriver:
+    """PostgreSQL: statements prepared once per connection (asyncpg's statement cache)."""
+
     conn: asyncpg.Connection
 
     async def begin(self, *, write: bool) -> None:
@@ -141,6 +143,8 @@ class AsyncpgDriver:
 
 @dataclass(frozen=True, slots=True)
 class AiosqliteDriver:
+    """SQLite: each statement one trip to the connection's thread."""
+
     conn: aiosqlite.Connection
 
     async def begin(self, *, write: bool) -> None:
