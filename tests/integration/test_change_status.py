@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 import pytest
@@ -19,6 +22,7 @@ from orderflow.domain.lifecycle import (
     Target,
 )
 from orderflow.services.change_status import ChangeOrderStatus, ChangeOrderStatuses, change_status
+from orderflow.services.unit_of_work import UnitOfWorkFactory
 from tests.builders import make_orders, make_tenant
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -225,3 +229,44 @@ async def test_other_business_orders_look_missing_and_stay_untouched(
     )
     assert [s.id for s in result.data] == ours
     assert (await _order(container, theirs[0]))["status"] == "pending"
+
+
+class _FailingOutbox:
+    async def add_many(self, events: object) -> None:
+        raise RuntimeError("the outbox write failed")
+
+
+def _outbox_fails(factory: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    """The real units of work, whose outbox write fails after the orders and history are written."""
+
+    @contextlib.asynccontextmanager
+    async def open_(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        async with factory(*args, **kwargs) as uow:
+            uow.outbox = _FailingOutbox()  # type: ignore[assignment]
+            yield uow
+
+    return open_  # type: ignore[return-value]
+
+
+async def test_a_failure_after_the_writes_rolls_all_of_them_back(container: Container) -> None:
+    # given orders and a unit of work that fails after the UPDATE and the history INSERT ran
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 3)
+    history_before = await _count(container, order_status_history)
+    # when the change fails
+    with pytest.raises(RuntimeError, match="outbox write failed"):
+        await change_status(
+            _outbox_fails(container.uow_factory),
+            tenant.actor,
+            ChangeOrderStatus(ids, Target(OrderStatus.CONFIRMED)),
+        )
+    # then nothing of it is left, and the pooled connections carry no open transaction
+    for id_ in ids:
+        assert (await _order(container, id_))["status"] == "pending"
+    assert await _count(container, order_status_history) == history_before
+    assert await _count(container, outbox) == 0
+    result = await change_status(
+        container.uow_factory, tenant.actor, ChangeOrderStatus(ids, Target(OrderStatus.CONFIRMED))
+    )
+    assert result.changed == 3
+    assert await _count(container, order_status_history) == history_before + 3
