@@ -179,7 +179,11 @@ def parser() -> argparse.ArgumentParser:
     ac.add_argument("--business", type=int, required=True)
     ac.add_argument("--scope", action="append", choices=sorted(ALL_SCOPES))
     ac.set_defaults(func=cmd_apikey_create)
-    ar = apikey.add_parser("revoke", help="revoke a key by its public prefix")
+    ar = apikey.add_parser(
+        "revoke",
+        help="revoke a key by its public prefix (servers stop taking it within "
+        "ORDERFLOW_AUTH_CACHE_S seconds)",
+    )
     ar.add_argument("prefix")
     ar.set_defaults(func=cmd_apikey_revoke)
 

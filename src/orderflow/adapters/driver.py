@@ -38,11 +38,10 @@ class DriverStatement:
     def args(self, params: Mapping[str, Any]) -> list[Any]:
         """The positional values of `params`, converted as SQLAlchemy would bind them."""
         # Once per distinct parameter: SQLite's `?` repeats one (`now`) up to fifteen times.
-        bound = {
-            name: value if process is None or value is None else process(value)
-            for name, process in self.bind
-            for value in (params[name],)
-        }
+        bound: dict[str, Any] = {}
+        for name, process in self.bind:
+            value = params[name]
+            bound[name] = value if process is None or value is None else process(value)
         return [bound[name] for name in self.names]
 
     def rows(self, records: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:

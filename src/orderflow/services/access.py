@@ -113,7 +113,7 @@ async def create_api_key(
 async def revoke_api_key(
     uow_factory: UnitOfWorkFactory, prefix: str, clock: Clock = utc_now
 ) -> None:
-    """Revoke the key with this public prefix; it stops working at once."""
+    """Revoke the key with this public prefix; it stops working within `KeyCache.ttl_s`."""
     async with uow_factory() as uow:
         if not await uow.tenants.revoke_api_key(prefix, clock()):
             raise NotFound(f"no active API key with prefix {prefix}")
