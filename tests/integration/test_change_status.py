@@ -11,6 +11,7 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
+from orderflow.adapters import outbox as outbox_adapter
 from orderflow.adapters.tables import order_status_history, orders, outbox
 from orderflow.bootstrap import Container
 from orderflow.domain.errors import BatchRefused
@@ -270,3 +271,24 @@ async def test_a_failure_after_the_writes_rolls_all_of_them_back(container: Cont
     )
     assert result.changed == 3
     assert await _count(container, order_status_history) == history_before + 3
+
+
+async def test_events_written_in_several_inserts_keep_their_order(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a batch whose events take several INSERTs (three events per statement here)
+    monkeypatch.setattr(outbox_adapter, "EVENTS_PER_INSERT", 3)
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 5)
+    # when every order is confirmed and paid (two events each)
+    await change_status(
+        container.uow_factory,
+        tenant.actor,
+        ChangeOrderStatus(ids, Target(OrderStatus.CONFIRMED, PaymentStatus.PAID)),
+    )
+    # then all ten events are there, numbered in the order they were made
+    async with container.engine.connect() as conn:
+        rows = (
+            await conn.execute(select(outbox.c.order_id, outbox.c.sequence).order_by(outbox.c.id))
+        ).all()
+    assert [tuple(r) for r in rows] == [(id_, seq) for id_ in sorted(ids) for seq in (2, 3)]
