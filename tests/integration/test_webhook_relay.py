@@ -20,6 +20,7 @@ from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
 from orderflow.domain.errors import BatchRefused
 from orderflow.domain.lifecycle import (
+    PAYMENT_FIELDS,
     OrderStatus,
     PaymentDetails,
     PaymentMethod,
@@ -46,15 +47,6 @@ from tests.relaying import attempts_of, drain, fast_config, make_endpoint, queue
 
 VOLUME = int(os.environ.get("ORDERFLOW_TEST_WEBHOOK_VOLUME", "1000"))
 STATUS_TIMES = {f"{s.value}_time" for s in OrderStatus}
-PAYMENT_FIELDS = {
-    "payment_method",
-    "financial_entity_id",
-    "payment_account_holder",
-    "payment_account_number",
-    "transfer_time",
-    "transferproof_url",
-    "rtsproof_url",
-}
 
 
 def events(received: list[Received]) -> list[Received]:
@@ -128,7 +120,7 @@ async def test_events_carry_the_scalev_envelope_and_both_valid_signatures(
     ) <= set(changed)
     assert (changed["status"], changed["previous_status"]) == ("confirmed", "pending")
     assert changed["id"] == order_id and changed["confirmed_time"] is not None
-    assert {"payment_status", "previous_payment_status", "sequence"} | PAYMENT_FIELDS <= set(paid)
+    assert {"payment_status", "previous_payment_status", "sequence", *PAYMENT_FIELDS} <= set(paid)
     assert (paid["payment_status"], paid["payment_method"]) == ("paid", "bank_transfer")
     assert paid["payment_account_holder"] == "Siti Aminah"
     # the same event reaches both endpoints under the same unique_id

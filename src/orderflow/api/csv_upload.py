@@ -24,31 +24,14 @@ from pydantic import (
 )
 
 from orderflow.api.schemas import MAX_ID, MAX_IDS, HttpUrlText, ShortText
+from orderflow.api.targets import target_of
 from orderflow.domain.errors import InvalidInput
-from orderflow.domain.lifecycle import (
-    OrderStatus,
-    PaymentDetails,
-    PaymentMethod,
-    PaymentStatus,
-    Target,
-)
+from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentMethod, PaymentStatus
 from orderflow.services.status_upload import VALIDATION_ERROR, RowRejection, UploadRow
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 ORDER_COLUMNS = ("order_id", "id")
-COLUMNS = (
-    *ORDER_COLUMNS,
-    "status",
-    "payment_status",
-    "payment_method",
-    "financial_entity_id",
-    "payment_account_holder",
-    "payment_account_number",
-    "transfer_time",
-    "transferproof_url",
-    "rtsproof_url",
-    "by",
-)
+COLUMNS = (*ORDER_COLUMNS, "status", "payment_status", *PAYMENT_FIELDS, "by")
 _SEPARATORS = (",", ";", "\t")
 _ENUM_COLUMNS = ("status", "payment_status", "payment_method")
 _DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y/%m/%d %H:%M:%S")
@@ -177,20 +160,7 @@ def _upload_row(row: int, parsed: CsvRow) -> UploadRow:
         row=row,
         id=parsed.id,
         order_number=parsed.order_id,
-        target=Target(
-            status=parsed.status,
-            payment_status=parsed.payment_status,
-            details=PaymentDetails(
-                payment_method=parsed.payment_method,
-                financial_entity_id=parsed.financial_entity_id,
-                payment_account_holder=parsed.payment_account_holder,
-                payment_account_number=parsed.payment_account_number,
-                transfer_time=parsed.transfer_time,
-                transferproof_url=parsed.transferproof_url,
-                rtsproof_url=parsed.rtsproof_url,
-            ),
-            by=parsed.by,
-        ),
+        target=target_of(parsed),
     )
 
 

@@ -29,9 +29,9 @@ from orderflow.api.schemas import (
     OrderCreateRequest,
     OrderResponse,
 )
+from orderflow.api.targets import target_of
 from orderflow.api.telemetry import observed_change_status
 from orderflow.api.views import change_status_body, order_body
-from orderflow.domain.lifecycle import PaymentDetails, Target
 from orderflow.services.change_status import ChangeOrderStatus, ChangeStatusResult
 from orderflow.services.orders import create_order, get_order
 from orderflow.services.unit_of_work import NewItem, NewOrder, OrderRecord
@@ -39,24 +39,6 @@ from orderflow.services.unit_of_work import NewItem, NewOrder, OrderRecord
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
 
 OrderPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Order primary key ID")]
-
-
-def target_of(body: ChangeStatusRequest) -> Target:
-    """The lifecycle target a change-status request asks for."""
-    return Target(
-        status=body.status,
-        payment_status=body.payment_status,
-        details=PaymentDetails(
-            payment_method=body.payment_method,
-            financial_entity_id=body.financial_entity_id,
-            payment_account_holder=body.payment_account_holder,
-            payment_account_number=body.payment_account_number,
-            transfer_time=body.transfer_time,
-            transferproof_url=body.transferproof_url,
-            rtsproof_url=body.rtsproof_url,
-        ),
-        by=body.by,
-    )
 
 
 @router.post(
