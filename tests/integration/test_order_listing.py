@@ -1,8 +1,8 @@
-"""The list queries use migration 0003's indexes (plans read with the planner's seq scan off)."""
+"""The list queries use migration 0003's indexes and 0006's search table (plans read with the
+planner's seq scan off)."""
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import Select, select, text
 
 from orderflow.adapters import order_listing
-from orderflow.adapters.migrate import MIGRATIONS
-from orderflow.adapters.tables import orders
+from orderflow.adapters.tables import order_search, orders
 from orderflow.bootstrap import Container
 from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 from orderflow.services.unit_of_work import Keyset, OrderFilter
@@ -36,13 +35,33 @@ async def _plan(container: Container, stmt: Select[Any]) -> str:
         return "\n".join(str(r[-1]) for r in rows)
 
 
-def test_search_document_matches_the_migration() -> None:
-    path = MIGRATIONS / "versions" / "0003_order_list_indexes.py"
-    spec = importlib.util.spec_from_file_location("migration_0003", path)
-    assert spec is not None and spec.loader is not None
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    assert migration.SEARCH_DOCUMENT == order_listing.SEARCH_DOCUMENT
+async def _documents(container: Container) -> dict[int, str]:
+    async with container.engine.connect() as conn:
+        rows = await conn.execute(select(order_search.c.order_id, order_search.c.document))
+        return {r.order_id: r.document for r in rows}
+
+
+async def test_the_database_keeps_each_orders_search_document(container: Container) -> None:
+    tenant = await make_tenant(container)
+    # Inserted straight into `orders`: the triggers of migration 0006, not the service, fill it.
+    [id_] = await make_orders(container, tenant, 1, customer_email=None)
+    [document] = (await _documents(container)).values()
+    order_id = document.split(" ")[0]
+    assert document == f"{order_id} Siti +6281234567890 "
+    async with container.engine.begin() as conn:
+        await conn.execute(
+            orders.update()
+            .where(orders.c.id == id_)
+            .values(customer_name="Budi Santoso", customer_email="budi@example.com")
+        )
+    assert await _documents(container) == {
+        id_: f"{order_id} Budi Santoso +6281234567890 budi@example.com"
+    }
+    async with container.engine.begin() as conn:
+        await conn.execute(orders.update().where(orders.c.id == id_).values(status="confirmed"))
+    assert await _documents(container) == {
+        id_: f"{order_id} Budi Santoso +6281234567890 budi@example.com"
+    }
 
 
 @pytest.mark.parametrize(
@@ -71,11 +90,10 @@ async def test_filtered_pages_use_an_index(
 async def test_search_can_use_the_trigram_index_on_postgresql(container: Container) -> None:
     tenant = await make_tenant(container)
     await make_orders(container, tenant, 3)
-    # Only the trigram index can serve this predicate alone: used only if the expressions match.
-    stmt = select(orders.c.id).where(order_listing.search_clause("aminah"))
+    stmt = select(order_search.c.order_id).where(order_search.c.document.ilike("%aminah%"))
     plan = await _plan(container, stmt)
     if container.engine.dialect.name == "postgresql":
-        assert "ix_orders_search_trgm" in plan, plan
+        assert "ix_order_search_trgm" in plan, plan
     rows = order_listing.page_query(
         tenant.business_id, OrderFilter(search="aminah"), AFTER, older=False, limit=26
     )

@@ -10,20 +10,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import Select, bindparam, literal_column, select, tuple_
+from sqlalchemy import Select, bindparam, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import BigInteger
 
-from orderflow.adapters.tables import orders
+from orderflow.adapters.tables import order_search, orders
 from orderflow.services.unit_of_work import Keyset, OrderFilter
 
-# What `search` looks in. The text must stay identical to the trigram index expression of
-# migration 0003, or PostgreSQL will not use that index.
-SEARCH_DOCUMENT = (
-    "order_id || ' ' || customer_name || ' ' || coalesce(customer_phone, '') || ' ' || "
-    "coalesce(customer_email, '')"
-)
 EXPORT_BATCH = 1000
 
 
@@ -50,9 +44,17 @@ def _matching(business_id: int, where: OrderFilter) -> list[ColumnElement[bool]]
 
 
 def search_clause(term: str) -> ColumnElement[bool]:
-    """`term` anywhere in the search document, any case: ILIKE on PostgreSQL (trigram index),
-    lower() LIKE lower() on SQLite."""
-    return literal_column(f"({SEARCH_DOCUMENT})").ilike(_like_pattern(term), escape="\\")
+    """`term` anywhere in the order's search document (order number, customer name, phone and
+    email; table `order_search`), any case: ILIKE on PostgreSQL (trigram index), lower() LIKE
+    lower() on SQLite."""
+    return (
+        select(order_search.c.order_id)
+        .where(
+            order_search.c.order_id == orders.c.id,
+            order_search.c.document.ilike(_like_pattern(term), escape="\\"),
+        )
+        .exists()
+    )
 
 
 def export_query(business_id: int, where: OrderFilter) -> Select[Any]:

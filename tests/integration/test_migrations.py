@@ -1,0 +1,88 @@
+"""Migrations on a database that already holds orders: 0006 moves search beside orders and back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orderflow.adapters.migrate import alembic_config, current_revision, head_revision, upgrade
+from orderflow.bootstrap import build
+from orderflow.config import Settings
+from tests.conftest import PG_ADMIN_URL, Database
+
+_BUSINESS = "INSERT INTO businesses (name, created_at) VALUES ('Toko', '2026-11-27 01:00:00+00')"
+_ORDER = (
+    "INSERT INTO orders (business_id, order_id, status, payment_status, customer_name, "
+    "customer_phone, subtotal, shipping_cost, total, version, created_at, updated_at) "
+    "VALUES (1, '261127ABC', 'pending', 'unpaid', 'Siti Aminah', '+6281234567890', 0, 0, 0, 1, "
+    "'2026-11-27 01:00:00+00', '2026-11-27 01:00:00+00')"
+)
+
+
+@pytest.fixture
+async def blank(database: Database, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    """An engine on an empty database of this test's kind (not the shared migrated one)."""
+    if database.kind == "sqlite":
+        container = build(Settings(database_url=f"sqlite:///{tmp_path / 'blank.db'}"))
+        yield container.engine
+        await container.close()
+        return
+    name = f"orderflow_migrations_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(PG_ADMIN_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    container = build(Settings(database_url=f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"))
+    try:
+        yield container.engine
+    finally:
+        await container.close()
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def _downgrade(engine: AsyncEngine, revision: str) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
+
+
+async def _scalar(engine: AsyncEngine, sql: str) -> object:
+    async with engine.connect() as conn:
+        return (await conn.execute(text(sql))).scalar()
+
+
+async def _indexes(engine: AsyncEngine) -> set[str]:
+    sql = "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%search_trgm'"
+    async with engine.connect() as conn:
+        return {r[0] for r in await conn.execute(text(sql))}
+
+
+async def test_0006_fills_search_for_existing_orders_and_downgrades(blank: AsyncEngine) -> None:
+    await upgrade(blank, "0005")
+    async with blank.begin() as conn:
+        await conn.execute(text(_BUSINESS))
+        await conn.execute(text(_ORDER))
+    pg = blank.dialect.name == "postgresql"
+    if pg:
+        assert await _indexes(blank) == {"ix_orders_search_trgm"}
+
+    await upgrade(blank)
+    assert await current_revision(blank) == head_revision() == "0006"
+    document = await _scalar(blank, "SELECT document FROM order_search")
+    assert document == "261127ABC Siti Aminah +6281234567890 "
+    if pg:  # the trigram index moved from orders to order_search
+        assert await _indexes(blank) == {"ix_order_search_trgm"}
+
+    await _downgrade(blank, "0005")
+    assert await current_revision(blank) == "0005"
+    if pg:
+        assert await _indexes(blank) == {"ix_orders_search_trgm"}
+    async with blank.begin() as conn:  # no trigger left behind to write to a dropped table
+        await conn.execute(text(_ORDER.replace("261127ABC", "261127ABD")))
+    await upgrade(blank)
+    assert await _scalar(blank, "SELECT count(*) FROM order_search") == 2
