@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import func, select
 
-from orderflow.adapters.tables import outbox, webhook_attempts, webhook_deliveries
+from orderflow.adapters.tables import outbox_pending, webhook_attempts, webhook_deliveries
 from orderflow.adapters.webhook_sender import HttpxWebhookSender
 from orderflow.bootstrap import Container
 from orderflow.domain.webhooks import RetrySchedule
@@ -42,9 +42,7 @@ async def queued(container: Container) -> int:
     """Outbox rows not yet fanned out plus deliveries still pending."""
     async with container.engine.connect() as conn:
         undispatched = (
-            await conn.execute(
-                select(func.count()).select_from(outbox).where(outbox.c.dispatched_at.is_(None))
-            )
+            await conn.execute(select(func.count()).select_from(outbox_pending))
         ).scalar_one()
         pending = (
             await conn.execute(

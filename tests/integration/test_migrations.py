@@ -1,4 +1,4 @@
-"""Migrations on a database that already holds orders: 0006 moves search beside orders and back."""
+"""Migrations that move existing data, on a database that already holds it: up and back down."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orderflow.adapters.migrate import alembic_config, current_revision, head_revision, upgrade
+from orderflow.adapters.migrate import alembic_config, current_revision, upgrade
 from orderflow.bootstrap import build
 from orderflow.config import Settings
 from tests.conftest import PG_ADMIN_URL, Database
@@ -71,8 +71,8 @@ async def test_0006_fills_search_for_existing_orders_and_downgrades(blank: Async
     if pg:
         assert await _indexes(blank) == {"ix_orders_search_trgm"}
 
-    await upgrade(blank)
-    assert await current_revision(blank) == head_revision() == "0006"
+    await upgrade(blank, "0006")
+    assert await current_revision(blank) == "0006"
     document = await _scalar(blank, "SELECT document FROM order_search")
     assert document == "261127ABC Siti Aminah +6281234567890 "
     if pg:  # the trigram index moved from orders to order_search
@@ -86,3 +86,35 @@ async def test_0006_fills_search_for_existing_orders_and_downgrades(blank: Async
         await conn.execute(text(_ORDER.replace("261127ABC", "261127ABD")))
     await upgrade(blank)
     assert await _scalar(blank, "SELECT count(*) FROM order_search") == 2
+
+
+def _event(id_: int, dispatched: str | None) -> str:
+    at = "NULL" if dispatched is None else f"'{dispatched}'"
+    return (
+        "INSERT INTO outbox (id, business_id, event_id, event_type, payload, created_at, "
+        f"dispatched_at) VALUES ({id_}, 1, 'evt_{id_}', 'order.created', '{{}}', "
+        f"'2026-11-27 01:00:00+00', {at})"
+    )
+
+
+async def test_0007_queues_the_undispatched_events_and_downgrades(blank: AsyncEngine) -> None:
+    await upgrade(blank, "0006")
+    async with blank.begin() as conn:
+        await conn.execute(text(_BUSINESS))
+        await conn.execute(text(_event(1, "2026-11-27 01:00:01+00")))
+        await conn.execute(text(_event(2, None)))
+
+    await upgrade(blank, "0007")
+    queued = "SELECT count(*) * 100 + max(outbox_id) FROM outbox_pending"
+    assert await _scalar(blank, queued) == 102  # one event queued: event 2
+    async with blank.begin() as conn:  # new events queue themselves (the trigger)
+        await conn.execute(text(_event(3, None)))
+        await conn.execute(text("DELETE FROM outbox_pending WHERE outbox_id = 2"))
+    assert await _scalar(blank, "SELECT count(*) FROM outbox_pending") == 1
+
+    await _downgrade(blank, "0006")
+    undispatched = "SELECT count(*) FROM outbox WHERE dispatched_at IS NULL"
+    assert await _scalar(blank, undispatched) == 1  # event 3: not fanned out yet
+    async with blank.begin() as conn:  # no trigger left behind to write to a dropped table
+        await conn.execute(text(_event(4, None)))
+    assert await _scalar(blank, undispatched) == 2

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
-from orderflow.adapters.tables import outbox, webhook_deliveries
+from orderflow.adapters.tables import outbox, outbox_pending, webhook_deliveries
 from orderflow.adapters.webhook_sender import HttpxWebhookSender
 from orderflow.api.app import create_app
 from orderflow.bootstrap import Container, build
@@ -250,6 +250,26 @@ async def test_a_10000_id_change_yields_10000_events(container: Container) -> No
     assert events_written == 10_000
     assert sorted(r.order_id for r in rows) == ids
     assert len({r.event_id for r in rows}) == 10_000
+
+
+async def test_an_event_fanned_out_twice_keeps_one_delivery(container: Container) -> None:
+    # given an event already fanned out to an endpoint...
+    tenant = await make_tenant(container)
+    [order_id] = await make_orders(container, tenant, 1)
+    with running_receiver() as receiver:
+        await make_endpoint(container, tenant, receiver.url, frozenset({"order.status_changed"}))
+    await _change(container, tenant, [order_id], OrderStatus.CONFIRMED)
+    assert await fan_out(container.uow_factory, fast_config()) == 1
+    # ...and queued again, as when a relay of the release before migration 0007 (which marked
+    # outbox.dispatched_at instead) fanned it out first
+    async with container.engine.begin() as conn:
+        await conn.execute(insert(outbox_pending).from_select(["outbox_id"], select(outbox.c.id)))
+    # when a relay fans out again, it neither fails nor delivers the event twice
+    assert await fan_out(container.uow_factory, fast_config()) == 1
+    async with container.engine.connect() as conn:
+        deliveries = await conn.scalar(select(func.count()).select_from(webhook_deliveries))
+        still_queued = await conn.scalar(select(func.count()).select_from(outbox_pending))
+    assert (deliveries, still_queued) == (1, 0)
 
 
 async def test_a_volume_of_events_reaches_the_receiver_exactly_once(

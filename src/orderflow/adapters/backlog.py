@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orderflow.adapters.tables import outbox, webhook_deliveries
+from orderflow.adapters.tables import outbox, outbox_pending, webhook_deliveries
 from orderflow.domain.webhooks import DeliveryStatus
 
 Gauges = dict[str, tuple[str, float]]
@@ -17,12 +17,13 @@ Gauges = dict[str, tuple[str, float]]
 async def measure_backlog(engine: AsyncEngine, timeout_s: float = 2.0) -> Gauges:
     """Outbox events not yet handed to the relay, and deliveries still to be made (empty when
     the database does not answer in `timeout_s`: the scrape still shows every counter)."""
-    undispatched = outbox.c.dispatched_at.is_(None)
     try:
         async with asyncio.timeout(timeout_s), engine.connect() as conn:
             waiting, oldest = (
                 await conn.execute(
-                    select(func.count(), func.min(outbox.c.created_at)).where(undispatched)
+                    select(func.count(), func.min(outbox.c.created_at)).select_from(
+                        outbox_pending.join(outbox, outbox.c.id == outbox_pending.c.outbox_id)
+                    )
                 )
             ).one()
             pending = await conn.scalar(

@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, cast, exists, insert, literal, select, text, update
+from sqlalchemy import bindparam, cast, delete, exists, insert, literal, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Integer, String
 
 from orderflow.adapters.tables import (
     outbox,
+    outbox_pending,
     webhook_attempts,
     webhook_deliveries,
     webhook_endpoint_events,
@@ -26,8 +29,9 @@ from orderflow.domain.webhooks import DeliveryStatus
 from orderflow.observability.metrics import WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
 from orderflow.services.webhook_ports import ClaimedDelivery, DeliveryOutcome
 
-OB, E, S, D, A = (
+OB, P, E, S, D, A = (
     outbox,
+    outbox_pending,
     webhook_endpoints,
     webhook_endpoint_events,
     webhook_deliveries,
@@ -59,9 +63,7 @@ class SqlDeliveryQueue:
             if not (await self._conn.execute(lock)).scalar_one():
                 return 0  # another relay is fanning out right now
         ids = (
-            await self._conn.scalars(
-                select(OB.c.id).where(OB.c.dispatched_at.is_(None)).order_by(OB.c.id).limit(limit)
-            )
+            await self._conn.scalars(select(P.c.outbox_id).order_by(P.c.outbox_id).limit(limit))
         ).all()
         if not ids:
             return 0
@@ -104,8 +106,12 @@ class SqlDeliveryQueue:
             "created_at",
             "updated_at",
         ]
-        await self._conn.execute(insert(D).from_select(names, source))
-        await self._conn.execute(update(OB).where(OB.c.id.in_(ids)).values(dispatched_at=now))
+        # An event fanned out already (by a relay of the release before migration 0007, which
+        # marked it in outbox.dispatched_at instead) keeps the deliveries it has.
+        fan = (pg_insert(D) if self._postgres else sqlite_insert(D)).from_select(names, source)
+        await self._conn.execute(fan.on_conflict_do_nothing())
+        # Deleting the queue entries writes no new row version (migration 0007 says why).
+        await self._conn.execute(delete(P).where(P.c.outbox_id.in_(ids)))
         return len(ids)
 
     async def claim(

@@ -157,14 +157,17 @@ outbox = Table(
     Column("sequence", Integer, nullable=True),
     Column("payload", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    # Set once the relay has made the event's deliveries (migration 0005).
+    # Written by the relay until migration 0007 (the release before uses it); now unused.
     Column("dispatched_at", UTCDateTime(), nullable=True),
-    Index(
-        "ix_outbox_undispatched",
-        "id",
-        postgresql_where=text("dispatched_at IS NULL"),
-        sqlite_where=text("dispatched_at IS NULL"),
-    ),
+)
+
+# The relay's queue: ids of outbox events not yet fanned out to webhook deliveries. A trigger adds
+# each new event's id (migration 0007); the relay deletes the ids it has fanned out. No foreign
+# key: only that trigger writes here.
+outbox_pending = Table(
+    "outbox_pending",
+    metadata,
+    Column("outbox_id", BigInteger, primary_key=True, autoincrement=False),
 )
 
 webhook_endpoints = Table(
