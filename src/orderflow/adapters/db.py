@@ -11,6 +11,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from orderflow.adapters.driver import send_waiting_before_sqlalchemy
 from orderflow.config import Settings
 
 MIN_SQLITE = (3, 35, 0)  # RETURNING, UPDATE ... FROM, json_each
@@ -63,6 +64,7 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
         pool_reset_on_return=None,
     )
     busy_timeout = settings.sqlite_busy_timeout_ms
+    send_waiting_before_sqlalchemy(engine)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

@@ -1,0 +1,101 @@
+"""The unit of work's one transaction, whichever way its statements reach the database.
+
+On SQLite the change path's writes wait and go to the database with the next read or the COMMIT
+(adapters/driver.py); statements through SQLAlchemy send them first. These tests hold on both
+databases: what waits behaves as if it had run at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from sqlalchemy import func, insert, select
+
+from orderflow.adapters.sql_unit_of_work import SqlUnitOfWork
+from orderflow.adapters.tables import order_status_history, orders, outbox
+from orderflow.bootstrap import Container
+from orderflow.domain.lifecycle import OrderStatus, Target
+from orderflow.services import change_status as change_status_service
+from orderflow.services.change_status import ChangeOrderStatus, change_status
+from orderflow.services.unit_of_work import OutboxEvent
+from tests.builders import make_orders, make_tenant
+
+NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+
+def _event(event_id: str) -> OutboxEvent:
+    return OutboxEvent(event_id, "order.created", None, None, b"{}", NOW)
+
+
+async def _count(container: Container, table: object) -> int:
+    async with container.engine.connect() as conn:
+        return int((await conn.scalar(select(func.count()).select_from(table))) or 0)  # type: ignore[arg-type]
+
+
+async def test_sqlalchemy_statements_see_the_writes_before_them(container: Container) -> None:
+    tenant = await make_tenant(container)
+    async with container.uow_factory(tenant.business_id) as uow:
+        assert isinstance(uow, SqlUnitOfWork)
+        await uow.outbox.add_many([_event("evt_1")])
+        conn = uow._conn
+        assert conn is not None
+        # a read through SQLAlchemy, in the same transaction, sees the event written before it
+        assert await conn.scalar(select(func.count()).select_from(outbox)) == 1
+        await uow.outbox.add_many([_event("evt_2")])
+        # never committed
+    assert await _count(container, outbox) == 0
+
+
+async def test_a_sqlalchemy_statement_first_in_the_unit_runs_inside_its_transaction(
+    container: Container,
+) -> None:
+    tenant = await make_tenant(container)
+    async with container.uow_factory(tenant.business_id) as uow:
+        assert isinstance(uow, SqlUnitOfWork) and uow._conn is not None
+        await uow._conn.execute(
+            insert(outbox).values(
+                business_id=tenant.business_id,
+                event_id="evt_sa",
+                event_type="order.created",
+                payload="{}",
+                created_at=NOW,
+            )
+        )
+        # never committed: had it run before BEGIN, it would be there for good
+    assert await _count(container, outbox) == 0
+
+
+async def test_a_write_the_database_refuses_fails_the_change_and_keeps_none_of_it(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given orders, and event ids that collide (the outbox INSERT breaks a unique constraint,
+    # in the database, after the UPDATE and the history INSERT)
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 3)
+    history_before = await _count(container, order_status_history)
+    monkeypatch.setattr(change_status_service, "change_events", _colliding_events)
+    # when the change runs, the database's refusal reaches the caller
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
+        await change_status(
+            container.uow_factory,
+            tenant.actor,
+            ChangeOrderStatus(ids, Target(OrderStatus.CONFIRMED)),
+        )
+    # and nothing of the change is left; the connection goes on working
+    async with container.engine.connect() as conn:
+        statuses = (await conn.scalars(select(orders.c.status).where(orders.c.id.in_(ids)))).all()
+    assert statuses == ["pending"] * 3
+    assert await _count(container, order_status_history) == history_before
+    assert await _count(container, outbox) == 0
+    monkeypatch.undo()
+    result = await change_status(
+        container.uow_factory, tenant.actor, ChangeOrderStatus(ids, Target(OrderStatus.CONFIRMED))
+    )
+    assert result.changed == 3
+
+
+def _colliding_events(*_: object) -> list[OutboxEvent]:
+    return [_event("evt_same"), _event("evt_same")]
