@@ -14,16 +14,25 @@ import asyncpg
 import pytest
 from sqlalchemy import func, insert, select
 
+from orderflow.adapters import driver
 from orderflow.adapters.sql_unit_of_work import SqlUnitOfWork
 from orderflow.adapters.tables import order_status_history, orders, outbox
 from orderflow.bootstrap import Container
 from orderflow.domain.lifecycle import OrderStatus, Target
 from orderflow.services import change_status as change_status_service
 from orderflow.services.change_status import ChangeOrderStatus, change_status
+from orderflow.services.order_events import change_events
 from orderflow.services.unit_of_work import OutboxEvent
 from tests.builders import make_orders, make_tenant
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, params=["small writes wait", "big writes go at once"])
+def write_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test twice: with writes small enough to wait, and as if every write were big."""
+    if request.param == "big writes go at once":
+        monkeypatch.setattr(driver, "WAIT_AT_MOST", 0)
 
 
 def _event(event_id: str) -> OutboxEvent:
@@ -90,7 +99,7 @@ async def test_a_write_the_database_refuses_fails_the_change_and_keeps_none_of_i
     assert statuses == ["pending"] * 3
     assert await _count(container, order_status_history) == history_before
     assert await _count(container, outbox) == 0
-    monkeypatch.undo()
+    monkeypatch.setattr(change_status_service, "change_events", change_events)
     result = await change_status(
         container.uow_factory, tenant.actor, ChangeOrderStatus(ids, Target(OrderStatus.CONFIRMED))
     )

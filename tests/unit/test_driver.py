@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orderflow.adapters.db_errors import storage_error
-from orderflow.adapters.driver import compile_statement
+from orderflow.adapters.driver import compile_statement, fused
 from orderflow.adapters.tables import orders
 from orderflow.adapters.types import UTCDateTime
 from orderflow.domain.errors import InvalidInput
@@ -83,3 +83,19 @@ def test_driver_errors_mean_what_the_same_errors_through_sqlalchemy_mean(
 def test_other_driver_errors_stay_bugs() -> None:
     assert storage_error(sqlite3.IntegrityError("UNIQUE constraint failed")) is None
     assert storage_error(asyncpg.UniqueViolationError("duplicate key")) is None
+
+
+def test_fused_statements_number_their_parameters_one_after_another() -> None:
+    sql, args = fused(
+        [
+            ("UPDATE a SET x = $1 WHERE id = ANY($2::bigint[])", [1, [7, 8]]),
+            ("INSERT INTO b SELECT $1, $2, $3", ["p", "q", "r"]),
+            ("INSERT INTO c VALUES ($1, $10)", ["s", "t"]),
+        ]
+    )
+    assert sql == (
+        "WITH w0 AS (UPDATE a SET x = $1 WHERE id = ANY($2::bigint[])), "
+        "w1 AS (INSERT INTO b SELECT $3, $4, $5) INSERT INTO c VALUES ($6, $15)"
+    )
+    assert args == [1, [7, 8], "p", "q", "r", "s", "t"]
+    assert fused([("SELECT $1", [1])]) == ("SELECT $1", [1])

@@ -34,6 +34,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         },
     )
     event.listen(engine.sync_engine, "checkout", _replace_closed_connection)
+    send_waiting_before_sqlalchemy(engine)
     return engine
 
 

@@ -13,6 +13,8 @@ same transaction as everything else the unit of work does.
 
 from __future__ import annotations
 
+import functools
+import re
 import sqlite3
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -116,19 +118,41 @@ class Driver(Protocol):
     async def execute(self, stmt: DriverStatement, params: Mapping[str, Any]) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
 class AsyncpgDriver:
-    """PostgreSQL: statements prepared once per connection (asyncpg's statement cache)."""
+    """PostgreSQL: statements prepared once per connection (asyncpg's statement cache); small
+    writes wait, and go with the next read or the COMMIT as one statement.
 
-    conn: asyncpg.Connection
+    asyncpg sends one statement per round trip. The writes of a small change (UPDATE, history
+    INSERT, outbox INSERT) need no answer, so they wait and are sent together as one statement
+    whose first ones are data-modifying WITH queries (`fused`): two round trips fewer per change.
+    PostgreSQL runs them in order, under one snapshot, and an error in any fails the statement,
+    which the read or COMMIT that sent it raises. Big writes go at once (WAIT_AT_MOST).
+    """
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+        self.waiting: list[tuple[str, list[Any]]] = []
+
+    async def _send_waiting(self) -> None:
+        batch, self.waiting = self.waiting, []
+        if batch:
+            sql, args = fused(batch)
+            # fetch, not execute: asyncpg's execute() with arguments does the same round trips.
+            await self.conn.fetch(sql, *args)
+
+    async def send_waiting(self) -> None:
+        """Run what waits now."""
+        await self._send_waiting()
 
     async def begin(self, *, write: bool) -> None:
         await self.conn.execute("BEGIN")
 
     async def commit(self) -> None:
+        await self._send_waiting()
         await self.conn.execute("COMMIT")
 
     async def rollback(self) -> None:
+        self.waiting = []  # never sent: nothing to undo
         await self.conn.execute("ROLLBACK")
 
     def in_transaction(self) -> bool:
@@ -137,16 +161,65 @@ class AsyncpgDriver:
     async def fetch(
         self, stmt: DriverStatement, params: Mapping[str, Any]
     ) -> list[tuple[Any, ...]]:
+        await self._send_waiting()
         return stmt.rows(await self.conn.fetch(stmt.sql, *stmt.args(params)))
 
     async def execute(self, stmt: DriverStatement, params: Mapping[str, Any]) -> None:
-        # fetch, not execute: asyncpg's execute() with arguments does the same round trips.
-        await self.conn.fetch(stmt.sql, *stmt.args(params))
+        if any(sql == stmt.sql for sql, _ in self.waiting):
+            # The parts of a fused statement run in no set order: two writes to one table (the
+            # outbox's events in several INSERTs) must keep theirs, so the first goes now.
+            await self._send_waiting()
+        args = stmt.args(params)
+        self.waiting.append((stmt.sql, args))
+        if _size(args) > WAIT_AT_MOST:
+            await self._send_waiting()
+
+
+_PARAMETER = re.compile(r"\$(\d+)")
+
+
+def fused(batch: Sequence[tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+    """PostgreSQL statements (without RETURNING) as one: `WITH w0 AS (<first>), ... <last>`,
+    their `$n` parameters renumbered after the ones before. PostgreSQL runs the parts under one
+    snapshot and in no set order, so they must not depend on each other's writes."""
+    if len(batch) == 1:
+        return batch[0][0], batch[0][1]
+    args: list[Any] = []
+    for _, values in batch:
+        args += values
+    return _fused_sql(tuple((sql, len(values)) for sql, values in batch)), args
+
+
+@functools.lru_cache(maxsize=64)
+def _fused_sql(parts: tuple[tuple[str, int], ...]) -> str:
+    renumbered, offset = [], 0
+    for sql, count in parts:
+        renumbered.append(_PARAMETER.sub(functools.partial(_shifted, offset=offset), sql))
+        offset += count
+    ctes = ", ".join(f"w{i} AS ({part})" for i, part in enumerate(renumbered[:-1]))
+    return f"WITH {ctes} {renumbered[-1]}"
+
+
+def _shifted(parameter: re.Match[str], offset: int) -> str:
+    return f"${int(parameter.group(1)) + offset}"
+
+
+def _size(args: Sequence[Any]) -> int:
+    """Roughly how many bytes `args` hold: characters of text (SQLite's bulk rows are one JSON
+    text), and for arrays (PostgreSQL's bulk columns) 32 per element."""
+    return sum(
+        len(a) if isinstance(a, str) else 32 * len(a) for a in args if isinstance(a, str | list)
+    )
+
+
+# Roughly how many bytes of arguments a waiting write may hold (`_size`); a bigger one, a change
+# of more than about a hundred orders, is sent at once.
+WAIT_AT_MOST = 64 * 1024
 
 
 class AiosqliteDriver:
-    """SQLite: BEGIN and the writes wait, and go to the connection's thread together with the
-    next read or the COMMIT, in one trip.
+    """SQLite: BEGIN and the (small) writes wait, and go to the connection's thread together
+    with the next read or the COMMIT, in one trip.
 
     aiosqlite runs every call on its connection's own thread; each trip there and back costs
     two thread wake-ups, more than the statement itself for a small change (a one-order change
@@ -206,7 +279,12 @@ class AiosqliteDriver:
         return stmt.rows(await self._send(stmt.sql, stmt.args(params)))
 
     async def execute(self, stmt: DriverStatement, params: Mapping[str, Any]) -> None:
-        self.waiting.append((stmt.sql, stmt.args(params)))
+        args = stmt.args(params)
+        self.waiting.append((stmt.sql, args))
+        if _size(args) > WAIT_AT_MOST:
+            # A big batch's rows go at once: the caller may be building the next ones meanwhile
+            # (outbox.py), and they are not held in memory until the COMMIT.
+            await self._send()
 
 
 _DRIVER = "orderflow.driver"
@@ -214,7 +292,7 @@ _DRIVER = "orderflow.driver"
 
 def send_waiting_before_sqlalchemy(engine: AsyncEngine) -> None:
     """Make every statement SQLAlchemy runs on `engine` first send what the connection's
-    `AiosqliteDriver` keeps waiting, so statements run in the order the code gives them."""
+    driver keeps waiting, so statements run in the order the code gives them."""
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def _send_waiting(conn: Connection, *_: Any) -> None:
@@ -227,14 +305,16 @@ def send_waiting_before_sqlalchemy(engine: AsyncEngine) -> None:
 async def driver_of(conn: AsyncConnection) -> Driver:
     """The driver connection under `conn` (the same connection, so the same transaction)."""
     raw = (await conn.get_raw_connection()).driver_connection
+    # One per database connection, kept with it, where `send_waiting_before_sqlalchemy` finds it.
+    info = conn.info
+    driver = info.get(_DRIVER)
+    if driver is not None and driver.conn is raw:
+        assert not driver.waiting  # each unit of work ends by committing or rolling back
+        return driver  # type: ignore[no-any-return]
     if isinstance(raw, asyncpg.Connection):
-        return AsyncpgDriver(raw)
-    if isinstance(raw, aiosqlite.Connection):
-        # One per database connection, kept with it, where the hook above finds it.
-        info = conn.info
-        driver = info.get(_DRIVER)
-        if driver is None or driver.conn is not raw:
-            driver = info[_DRIVER] = AiosqliteDriver(raw)
-        assert isinstance(driver, AiosqliteDriver) and not driver.waiting
-        return driver
-    raise TypeError(f"no driver path for {type(raw).__name__}")
+        driver = info[_DRIVER] = AsyncpgDriver(raw)
+    elif isinstance(raw, aiosqlite.Connection):
+        driver = info[_DRIVER] = AiosqliteDriver(raw)
+    else:
+        raise TypeError(f"no driver path for {type(raw).__name__}")
+    return driver
