@@ -125,8 +125,10 @@ class AsyncpgDriver:
     asyncpg sends one statement per round trip. The writes of a small change (UPDATE, history
     INSERT, outbox INSERT) need no answer, so they wait and are sent together as one statement
     whose first ones are data-modifying WITH queries (`fused`): two round trips fewer per change.
-    PostgreSQL runs them in order, under one snapshot, and an error in any fails the statement,
-    which the read or COMMIT that sent it raises. Big writes go at once (WAIT_AT_MOST).
+    PostgreSQL runs them as one statement, under one snapshot and in no set order (so two writes
+    to one table are never fused), and an error in any fails the statement, which the read or
+    COMMIT that sent it raises. Big writes go at once (WAIT_AT_MOST). A statement run through
+    SQLAlchemy on the same connection first sends what waits (`send_waiting_before_sqlalchemy`).
     """
 
     def __init__(self, conn: asyncpg.Connection) -> None:
@@ -212,8 +214,8 @@ def _size(args: Sequence[Any]) -> int:
     )
 
 
-# Roughly how many bytes of arguments a waiting write may hold (`_size`); a bigger one, a change
-# of more than about a hundred orders, is sent at once.
+# Roughly how many bytes of arguments a waiting write may hold (`_size`); a bigger one (the
+# writes of a change of some hundred orders or more) is sent at once.
 WAIT_AT_MOST = 64 * 1024
 
 
@@ -309,7 +311,8 @@ async def driver_of(conn: AsyncConnection) -> Driver:
     info = conn.info
     driver = info.get(_DRIVER)
     if driver is not None and driver.conn is raw:
-        assert not driver.waiting  # each unit of work ends by committing or rolling back
+        # Each unit of work ends by committing or rolling back, which sends or drops what waits.
+        assert not driver.waiting
         return driver  # type: ignore[no-any-return]
     if isinstance(raw, asyncpg.Connection):
         driver = info[_DRIVER] = AsyncpgDriver(raw)
