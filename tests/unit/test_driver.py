@@ -12,7 +12,8 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orderflow.adapters.db_errors import storage_error
-from orderflow.adapters.driver import compile_statement, fused
+from orderflow.adapters.driver import fused
+from orderflow.adapters.driver_statements import compile_statement
 from orderflow.adapters.tables import orders
 from orderflow.adapters.types import UTCDateTime
 from orderflow.domain.errors import InvalidInput

@@ -20,7 +20,8 @@ from orderflow.adapters.bulk import (
     values_params,
     values_sql,
 )
-from orderflow.adapters.driver import Driver, driver_statement
+from orderflow.adapters.driver import Driver
+from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.tables import api_keys, order_status_history
 from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentStatus, Target
 from orderflow.services.unit_of_work import Actor, AppliedChange, HistoryEntry

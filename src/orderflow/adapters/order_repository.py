@@ -28,7 +28,8 @@ from orderflow.adapters.bulk import (
     values_params,
     values_sql,
 )
-from orderflow.adapters.driver import Driver, driver_statement
+from orderflow.adapters.driver import Driver
+from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.history_repository import history_entries
 from orderflow.adapters.tables import (
     PAYMENT_TIME_COLUMNS,

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import TextClause
 
 from orderflow.adapters.bulk import BulkColumn, values_params, values_sql
-from orderflow.adapters.driver import Driver, driver_statement
+from orderflow.adapters.driver import Driver
+from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.tables import outbox
 from orderflow.services.unit_of_work import OutboxEvent
 

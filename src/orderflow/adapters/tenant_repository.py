@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from orderflow.adapters.driver import Driver, driver_statement
+from orderflow.adapters.driver import Driver
+from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.tables import api_keys, businesses
 from orderflow.services.unit_of_work import ApiKeyRecord, BusinessRecord
 
