@@ -32,7 +32,14 @@ from orderflow.adapters.driver_statements import DriverStatement
 
 
 class Driver(Protocol):
-    """The unit of work's connection, as the driver sees it: its transaction and statements."""
+    """The unit of work's connection, as the driver sees it: its transaction and statements.
+
+    Small writes may wait (`waiting`) to go with the next read or the COMMIT; `send_waiting`
+    sends them now (before a statement that does not go through the driver)."""
+
+    waiting: list[tuple[str, list[Any]]]
+
+    async def send_waiting(self) -> None: ...
 
     async def begin(self, *, write: bool) -> None: ...
 
@@ -66,22 +73,19 @@ class AsyncpgDriver:
         self.conn = conn
         self.waiting: list[tuple[str, list[Any]]] = []
 
-    async def _send_waiting(self) -> None:
+    async def send_waiting(self) -> None:
+        """Run what waits now."""
         batch, self.waiting = self.waiting, []
         if batch:
             sql, args = fused(batch)
             # fetch, not execute: asyncpg's execute() with arguments does the same round trips.
             await self.conn.fetch(sql, *args)
 
-    async def send_waiting(self) -> None:
-        """Run what waits now."""
-        await self._send_waiting()
-
     async def begin(self, *, write: bool) -> None:
         await self.conn.execute("BEGIN")
 
     async def commit(self) -> None:
-        await self._send_waiting()
+        await self.send_waiting()
         await self.conn.execute("COMMIT")
 
     async def rollback(self) -> None:
@@ -94,18 +98,18 @@ class AsyncpgDriver:
     async def fetch(
         self, stmt: DriverStatement, params: Mapping[str, Any]
     ) -> list[tuple[Any, ...]]:
-        await self._send_waiting()
+        await self.send_waiting()
         return stmt.rows(await self.conn.fetch(stmt.sql, *stmt.args(params)))
 
     async def execute(self, stmt: DriverStatement, params: Mapping[str, Any]) -> None:
         if any(sql == stmt.sql for sql, _ in self.waiting):
             # The parts of a fused statement run in no set order: two writes to one table (the
             # outbox's events in several INSERTs) must keep theirs, so the first goes now.
-            await self._send_waiting()
+            await self.send_waiting()
         args = stmt.args(params)
         self.waiting.append((stmt.sql, args))
         if _size(args) > WAIT_AT_MOST:
-            await self._send_waiting()
+            await self.send_waiting()
 
 
 _PARAMETER = re.compile(r"\$(\d+)")
@@ -245,7 +249,7 @@ def send_waiting_before_sqlalchemy(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def _send_waiting(conn: Connection, *_: Any) -> None:
-        driver = conn.info.get(_DRIVER)
+        driver: Driver | None = conn.info.get(_DRIVER)
         if driver is not None and driver.waiting:
             # Inside SQLAlchemy's greenlet, as its own asyncio adapter awaits the driver.
             await_(driver.send_waiting())
