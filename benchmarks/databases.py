@@ -19,6 +19,7 @@ import asyncpg
 from orderflow.adapters.migrate import upgrade
 from orderflow.bootstrap import build
 from orderflow.config import Settings
+from orderflow.contracts.versions import NEWEST
 from orderflow.services.access import create_business
 
 PG_ADMIN_URL = os.environ.get(
@@ -75,7 +76,7 @@ async def _tenant(url: str) -> tuple[int, str]:
     container = build(Settings(database_url=url))
     try:
         await upgrade(container.engine)
-        issued = await create_business(container.uow_factory, "Toko Benchmark")
+        issued = await create_business(container.uow_factory, "Toko Benchmark", NEWEST.value)
     finally:
         await container.close()
     return issued.business_id, issued.key

@@ -27,6 +27,7 @@ from orderflow.adapters.migrate import alembic_config, upgrade
 from orderflow.adapters.order_listing import page_query
 from orderflow.bootstrap import build
 from orderflow.config import Settings
+from orderflow.contracts.versions import NEWEST
 from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 from orderflow.services.access import create_business
 from orderflow.services.unit_of_work import Keyset, OrderFilter
@@ -91,7 +92,7 @@ async def _migrate_and_seed(url: str) -> tuple[list[tuple[int, str]], dict[str, 
         await upgrade(container.engine, before_0003)
         tenants = []
         for i in range(1 + SMALL_BUSINESSES):
-            issued = await create_business(container.uow_factory, f"Toko {i}")
+            issued = await create_business(container.uow_factory, f"Toko {i}", NEWEST.value)
             tenants.append((issued.business_id, issued.key))
         conn = await asyncpg.connect(url)
         try:

@@ -14,6 +14,7 @@ from orderflow.adapters.tables import order_status_history, orders
 from orderflow.api.app import create_app
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
+from orderflow.contracts.versions import Contract
 from orderflow.services.access import create_api_key, create_business
 from orderflow.services.unit_of_work import Actor
 from tests.log_scan import remember_secret
@@ -33,14 +34,24 @@ class Tenant:
         return Actor(business_id=self.business_id, request_id="test")
 
 
-async def make_tenant(container: Container, name: str = "Toko Test") -> Tenant:
-    issued = await create_business(container.uow_factory, name)
+# Most tests were written for the older contract (numeric ids); the contract tests ask for each.
+DEFAULT_CONTRACT = Contract.V2025_01_01
+
+
+async def make_tenant(
+    container: Container, name: str = "Toko Test", contract: Contract = DEFAULT_CONTRACT
+) -> Tenant:
+    issued = await create_business(container.uow_factory, name, contract.value)
     remember_secret(issued.key)
     return Tenant(issued.business_id, issued.key)
 
 
-async def make_key(container: Container, tenant: Tenant, *scopes: str) -> str:
-    issued = await create_api_key(container.uow_factory, tenant.business_id, frozenset(scopes))
+async def make_key(
+    container: Container, tenant: Tenant, *scopes: str, contract: Contract = DEFAULT_CONTRACT
+) -> str:
+    issued = await create_api_key(
+        container.uow_factory, tenant.business_id, frozenset(scopes), contract.value
+    )
     remember_secret(issued.key)
     return issued.key
 

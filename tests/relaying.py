@@ -10,11 +10,13 @@ from sqlalchemy import func, select
 from orderflow.adapters.tables import outbox_pending, webhook_attempts, webhook_deliveries
 from orderflow.adapters.webhook_sender import HttpxWebhookSender
 from orderflow.bootstrap import Container
+from orderflow.contracts.versions import Contract
 from orderflow.domain.webhooks import RetrySchedule
 from orderflow.services.webhook_ports import WebhookEndpoint
 from orderflow.services.webhook_relay import RelayConfig, relay_round
 from orderflow.services.webhooks import CreateWebhook, create_webhook
-from tests.builders import Tenant
+from orderflow.worker.outbox_relay import rendered
+from tests.builders import DEFAULT_CONTRACT, Tenant
 from tests.log_scan import remember_secret
 
 ALL_EVENTS = frozenset({"order.created", "order.status_changed", "order.payment_status_changed"})
@@ -23,16 +25,26 @@ DRAIN_LIMIT_S = 120  # a safety net against a hung test, not a timing assertion
 
 def fast_config(retries: int = 3, **overrides: object) -> RelayConfig:
     """Retries 50 ms apart, no jitter: a failing receiver is retried within the test."""
-    options: dict[str, object] = {"batch_size": 100, "lease_s": 30.0, **overrides}
+    options: dict[str, object] = {
+        "batch_size": 100,
+        "lease_s": 30.0,
+        "render": rendered,
+        **overrides,
+    }
     return RelayConfig(RetrySchedule((0.05,) * retries, jitter=0.0), **options)  # type: ignore[arg-type]
 
 
 async def make_endpoint(
-    container: Container, tenant: Tenant, url: str, events: frozenset[str] = ALL_EVENTS
+    container: Container,
+    tenant: Tenant,
+    url: str,
+    events: frozenset[str] = ALL_EVENTS,
+    contract: Contract = DEFAULT_CONTRACT,
 ) -> WebhookEndpoint:
     """An active endpoint (its receiver gets `business.test_event` first)."""
+    command = CreateWebhook(url, events, contract.value)
     endpoint = await create_webhook(
-        container.uow_factory, tenant.actor, CreateWebhook(url, events), container.outbound()
+        container.uow_factory, tenant.actor, command, container.outbound()
     )
     remember_secret(endpoint.secret)  # the suite-wide log scan looks for it (tests/log_scan.py)
     return endpoint

@@ -14,6 +14,7 @@ from typing import Any
 from orderflow.adapters.migrate import upgrade
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
+from orderflow.contracts.versions import NEWEST, Contract
 from orderflow.domain.errors import OrderflowError
 from orderflow.observability.logs import configure_logging, redact
 from orderflow.observability.metrics import shared_across_processes
@@ -46,14 +47,23 @@ def cmd_migrate(args: argparse.Namespace) -> None:
 
 
 def cmd_business_create(args: argparse.Namespace) -> None:
-    issued = _run(lambda c: create_business(c.uow_factory, args.name))
-    _print_json({"business_id": issued.business_id, "api_key": issued.key})
+    issued = _run(lambda c: create_business(c.uow_factory, args.name, args.contract))
+    _print_json(
+        {"business_id": issued.business_id, "api_key": issued.key, "contract": args.contract}
+    )
 
 
 def cmd_apikey_create(args: argparse.Namespace) -> None:
     scopes = frozenset(args.scope) if args.scope else None
-    issued = _run(lambda c: create_api_key(c.uow_factory, args.business, scopes))
-    _print_json({"business_id": issued.business_id, "api_key": issued.key, "prefix": issued.prefix})
+    issued = _run(lambda c: create_api_key(c.uow_factory, args.business, scopes, args.contract))
+    _print_json(
+        {
+            "business_id": issued.business_id,
+            "api_key": issued.key,
+            "prefix": issued.prefix,
+            "contract": args.contract,
+        }
+    )
 
 
 def cmd_apikey_revoke(args: argparse.Namespace) -> None:
@@ -64,15 +74,15 @@ def cmd_apikey_revoke(args: argparse.Namespace) -> None:
 def cmd_demo(args: argparse.Namespace) -> None:
     async def work(c: Container) -> None:
         await upgrade(c.engine)
-        info = await seed_demo(c.uow_factory, orders=args.orders)
+        info = await seed_demo(c.uow_factory, NEWEST.value, orders=args.orders)
         verb = "created" if info.created else "already there"
         print(f"demo business {info.business_id}: {verb}", file=sys.stderr)
-        _print_demo_help(c.settings, info.api_key, args.host, args.port)
+        _print_demo_help(c.settings, info.api_key, info.example_uuid, args.host, args.port)
 
     _run(work)
 
 
-def _print_demo_help(settings: Settings, key: str, host: str, port: int) -> None:
+def _print_demo_help(settings: Settings, key: str, example_uuid: str, host: str, port: int) -> None:
     base = f"http://{host}:{port}"
     print(
         f"""
@@ -80,10 +90,12 @@ orderflow demo is ready ({redact(settings.database_url)}).
 API key: {key}
 
 Try it:
-  curl -s {base}/v3/orders/1 -H 'Authorization: Bearer {key}'
+  curl -s '{base}/v3/orders?page_size=3' -H 'Authorization: Bearer {key}'
+  curl -s {base}/v3/orders/{example_uuid} -H 'Authorization: Bearer {key}'
   curl -s -X POST {base}/v3/orders/change-status \\
        -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
-       -d '{{"ids": [2, 3, 4], "status": "confirmed", "payment_status": "paid", "by": "demo"}}'
+       -d '{{"ids": ["{example_uuid}"], "status": "confirmed", "payment_status": "paid"}}'
+Contract version {NEWEST.value} (UUIDs); send 'Orderflow-Contract: 2025-01-01' for the older one.
 API docs: {base}/docs
 Console:  {base}/console/ (sign in with the API key above)
 """,
@@ -170,6 +182,12 @@ def parser() -> argparse.ArgumentParser:
     )
     bc = business.add_parser("create", help="create a business and its sk_ key")
     bc.add_argument("--name", required=True)
+    contract = {
+        "choices": [c.value for c in Contract],
+        "default": NEWEST.value,
+        "help": f"the contract version its key answers in (default: the newest, {NEWEST.value})",
+    }
+    bc.add_argument("--contract", **contract)  # type: ignore[arg-type]
     bc.set_defaults(func=cmd_business_create)
 
     apikey = sub.add_parser("apikey", help="manage API keys").add_subparsers(
@@ -178,6 +196,7 @@ def parser() -> argparse.ArgumentParser:
     ac = apikey.add_parser("create", help="create a key (rk_ when scopes are given)")
     ac.add_argument("--business", type=int, required=True)
     ac.add_argument("--scope", action="append", choices=sorted(ALL_SCOPES))
+    ac.add_argument("--contract", **contract)  # type: ignore[arg-type]
     ac.set_defaults(func=cmd_apikey_create)
     ar = apikey.add_parser(
         "revoke",

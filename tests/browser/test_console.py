@@ -184,12 +184,12 @@ def test_upload_csv_dry_run_then_apply(page: Page, api: httpx.Client, shots: Pat
     expect(page.locator("#upload-dialog table.problems tbody tr")).to_have_count(1)
     expect(page.locator("#upload-dialog table.problems")).to_contain_text("NOSUCHORDER1")
     shot(page, shots, "upload-dry-run")
-    assert api.get(f"/v3/orders/{shipped[0]['id']}").json()["data"]["status"] == "shipped"
+    assert api.get(f"/v3/orders/{shipped[0]['id']}").json()["status"] == "shipped"
     # when they apply, skipping the bad row
     page.click("#u-apply-skip")
     expect(page.locator("#u-done")).to_be_visible()
     for order in shipped:
-        assert api.get(f"/v3/orders/{order['id']}").json()["data"]["status"] == "completed"
+        assert api.get(f"/v3/orders/{order['id']}").json()["status"] == "completed"
     page.locator("#upload-dialog .dialog-buttons button.primary").click()
 
 

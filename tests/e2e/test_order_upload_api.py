@@ -105,7 +105,7 @@ async def test_rows_with_different_targets_from_a_spreadsheet_export(
         ("shipped", "unpaid"),
         ("canceled", "unpaid"),
     ]
-    order = (await client.get(f"/v3/orders/{ids[0]}", headers=tenant.headers)).json()["data"]
+    order = (await client.get(f"/v3/orders/{ids[0]}", headers=tenant.headers)).json()
     assert order["transfer_time"] == "2026-11-27T05:31:00Z"  # 12:31 in Asia/Jakarta
     history = await client.get(f"/v3/orders/{ids[0]}/status-history", headers=tenant.headers)
     assert history.json()["data"][-1]["by"] == "kasir"
@@ -130,7 +130,7 @@ async def test_date_cells_without_offset_are_in_tz(
     data = {"tz": tz} if tz else None
     response = await _upload(client, tenant, content, data=data)
     assert response.status_code == 200, response.text
-    order = (await client.get(f"/v3/orders/{id_}", headers=tenant.headers)).json()["data"]
+    order = (await client.get(f"/v3/orders/{id_}", headers=tenant.headers)).json()
     assert order["transfer_time"] == stored
 
 

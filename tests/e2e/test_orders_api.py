@@ -26,7 +26,7 @@ async def test_create_then_change_then_read(
     tenant = await make_tenant(container)
     created = await client.post("/v3/orders", headers=tenant.headers, json=ORDER)
     assert created.status_code == 201, created.text
-    order = created.json()["data"]
+    order = created.json()
     assert re.fullmatch(r"\d{6}[A-Z]{6}", order["order_id"])
     assert (order["status"], order["payment_status"]) == ("pending", "unpaid")
     assert (order["subtotal"], order["shipping_cost"], order["total"]) == (
@@ -44,7 +44,7 @@ async def test_create_then_change_then_read(
     )
     assert changed.status_code == 200
 
-    read = (await client.get(f"/v3/orders/{order['id']}", headers=tenant.headers)).json()["data"]
+    read = (await client.get(f"/v3/orders/{order['id']}", headers=tenant.headers)).json()
     assert read["status"] == "confirmed" and read["confirmed_time"] is not None
     assert [(h["status"], h["by"]) for h in read["status_history"]] == [
         ("pending", None),
@@ -59,8 +59,8 @@ async def test_an_order_without_payment_method_starts_as_draft(
 ) -> None:
     tenant = await make_tenant(container)
     body = {k: v for k, v in ORDER.items() if k != "payment_method"}
-    order = (await client.post("/v3/orders", headers=tenant.headers, json=body)).json()["data"]
-    assert order["status"] == "draft" and order["payment_method"] is None
+    order = (await client.post("/v3/orders", headers=tenant.headers, json=body)).json()
+    assert order["status"] == "draft" and "payment_method" not in order
 
 
 async def test_bad_orders_are_400(client: httpx.AsyncClient, container: Container) -> None:
@@ -87,20 +87,31 @@ async def test_scopes_are_enforced_per_route(
     creator = {"Authorization": f"Bearer {await make_key(container, tenant, 'order:create')}"}
     created = await client.post("/v3/orders", headers=creator, json=ORDER)
     assert created.status_code == 201
-    order_id = created.json()["data"]["id"]
+    order_id = created.json()["id"]
     assert (await client.get(f"/v3/orders/{order_id}", headers=creator)).status_code == 403
     assert (await client.get(f"/v3/orders/{order_id}", headers=reader)).status_code == 200
 
 
-async def test_me_shows_business_and_scopes(
+async def test_me_is_the_keys_authenticated_identity(
     client: httpx.AsyncClient, container: Container
 ) -> None:
     tenant = await make_tenant(container, "Toko Siti")
     key = await make_key(container, tenant, "order:read", "order:list")
-    me = (await client.get("/v3/me", headers={"Authorization": f"Bearer {key}"})).json()["data"]
-    assert me["business"] == {"id": tenant.business_id, "name": "Toko Siti"}
-    assert me["scopes"] == ["order:list", "order:read"]
-    assert me["api_key_prefix"].startswith("rk_")
+    me = (await client.get("/v3/me", headers={"Authorization": f"Bearer {key}"})).json()
+    assert me == {
+        "auth_method": "api_key",
+        "user": None,
+        "oauth_application": None,
+        "connected_businesses": [
+            {
+                "unique_id": str(tenant.business_id),
+                "username": "toko-siti",
+                "name": "Toko Siti",
+                "is_enabled": True,
+                "scopes": ["order:list", "order:read"],
+            }
+        ],
+    }
 
 
 async def test_unknown_route_and_bad_path_are_json_errors(

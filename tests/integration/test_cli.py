@@ -31,7 +31,8 @@ def test_business_and_keys_lifecycle(settings: Settings) -> None:
     created = orderflow(settings, "business", "create", "--name", "Toko Siti")
     assert created.returncode == 0, created.stderr
     business = json.loads(created.stdout)
-    assert set(business) == {"business_id", "api_key"}
+    assert set(business) == {"business_id", "api_key", "contract"}
+    assert business["contract"] == "2026-07-21"  # the newest, unless --contract says otherwise
     assert business["api_key"].startswith("sk_")
     # and a restricted key can be made and revoked by its prefix
     restricted = orderflow(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
 from collections import defaultdict
 from dataclasses import replace
 from decimal import Decimal
+from uuid import UUID
 
 import httpx
+import jsonschema
 import pytest
 from sqlalchemy import func, insert, select
 
@@ -18,6 +21,7 @@ from orderflow.adapters.webhook_sender import HttpxWebhookSender
 from orderflow.api.app import create_app
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
+from orderflow.contracts.versions import Contract
 from orderflow.domain.errors import BatchRefused
 from orderflow.domain.lifecycle import (
     PAYMENT_FIELDS,
@@ -35,6 +39,7 @@ from orderflow.services.webhook_relay import fan_out, relay_round
 from orderflow.services.webhooks import redeliver, url_guard
 from orderflow.worker.outbox_relay import OutboxRelay
 from tests.builders import Tenant, make_orders, make_tenant
+from tests.e2e.test_scalev_contract import CONTRACT_FILE
 from tests.receiver import (
     Received,
     always,
@@ -386,3 +391,35 @@ async def test_the_api_process_runs_a_relay_while_it_serves(settings: Settings) 
                 await asyncio.sleep(0.02)
         got = events(receiver.all())
     assert [r.json["event"] for r in got] == ["order.status_changed"]
+
+
+async def test_each_endpoint_gets_payloads_in_its_contract_version(container: Container) -> None:
+    # given an endpoint on each contract version
+    scalev = json.loads(CONTRACT_FILE.read_text()) if CONTRACT_FILE.exists() else None
+    if scalev is None:
+        pytest.skip(f"SKIPPED: Scalev's contract extract not found at {CONTRACT_FILE}")
+    tenant = await make_tenant(container)
+    with running_receiver() as older, running_receiver() as newer:
+        await make_endpoint(container, tenant, older.url, contract=Contract.V2025_01_01)
+        await make_endpoint(container, tenant, newer.url, contract=Contract.V2026_07_21)
+        # when an order is created, confirmed and paid
+        order_id = await _new_order(container, tenant)
+        await _change(container, tenant, [order_id], OrderStatus.CONFIRMED, PaymentStatus.PAID)
+        await drain(container)
+        got_older, got_newer = events(older.all()), events(newer.all())
+    webhooks = scalev["x-webhooks"]
+    envelope = jsonschema.Draft7Validator(webhooks["envelope"])
+    uuid = got_newer[0].json["data"]["id"]
+    for received in got_newer:  # then 2026-07-21: the UUID, and every key of Scalev's examples
+        body = received.json
+        assert not list(envelope.iter_errors(body))
+        assert body["event"] in webhooks["events"]
+        keys = webhooks["data_keys"].get(body["event"])
+        if isinstance(keys, list):
+            assert set(keys) <= set(body["data"]), set(keys) - set(body["data"])
+        assert body["data"]["id"] == uuid
+    assert str(UUID(uuid)) == uuid
+    for received in got_older:  # and 2025-01-01: the numeric id, as orderflow always sent
+        data = received.json["data"]
+        assert data["id"] == order_id and "uuid" not in data
+    assert "created_at" not in got_older[1].json["data"]  # status events never carried it

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from orderflow.api.csv_upload import parse_time, read_upload
+from orderflow.contracts.versions import Contract
 from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "docs" / "change-status-template.csv"
@@ -16,7 +17,7 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 def test_the_shipped_template_is_a_valid_upload() -> None:
-    rows, invalid = read_upload(TEMPLATE.read_bytes(), TEMPLATE.name, JAKARTA)
+    rows, invalid = read_upload(TEMPLATE.read_bytes(), TEMPLATE.name, JAKARTA, Contract.V2026_07_21)
     assert invalid == []
     assert [(r.row, r.order_number, r.target.status) for r in rows] == [
         (2, "261127QWERTY", OrderStatus.CONFIRMED),

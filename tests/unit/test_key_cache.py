@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from orderflow.services.access import KeyCache, Principal
 
-PRINCIPAL = Principal(1, 2, "sk_AbCdEfGh1234", frozenset({"order:read"}))
+PRINCIPAL = Principal(1, 2, "sk_AbCdEfGh1234", frozenset({"order:read"}), "2026-07-21")
 
 
 class FakeClock:

@@ -48,7 +48,7 @@ def test_the_contract_enums_are_exactly_the_documented_values() -> None:
         "shipped", "completed", "canceled", "rts", "closed",
     ]  # fmt: skip
     assert [p.value for p in P] == ["unpaid", "paid", "conflict", "settled"]
-    assert len(PaymentMethod) == 15
+    assert len(PaymentMethod) == 33
     assert {"va", "qris", "bank_transfer", "cod", "no_payment", "marketplace"} <= {
         m.value for m in PaymentMethod
     }

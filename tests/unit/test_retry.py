@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orderflow.api.errors import error_answer
+from orderflow.contracts.versions import Contract
 from orderflow.services.retry import ATTEMPTS, retrying
 from orderflow.services.unit_of_work import StorageConflict, StorageUnavailable
 
@@ -51,5 +52,5 @@ async def test_unavailable_is_not_retried() -> None:
     [(StorageConflict("x"), "database_busy"), (StorageUnavailable("x"), "database_unavailable")],
 )
 def test_storage_errors_are_503_with_retry_after(error: Exception, code: str) -> None:
-    status, body, headers = error_answer(error)  # type: ignore[arg-type]
+    status, body, headers = error_answer(error, Contract.V2026_07_21)  # type: ignore[arg-type]
     assert (status, body["error_code"], headers) == (503, code, {"Retry-After": "1"})

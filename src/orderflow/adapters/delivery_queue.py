@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Integer, String
 
 from orderflow.adapters.tables import (
+    businesses,
     outbox,
     outbox_pending,
     webhook_attempts,
@@ -163,9 +164,14 @@ class SqlDeliveryQueue:
                 OB.c.event_type,
                 OB.c.created_at,
                 OB.c.payload,
+                OB.c.order_id,
+                OB.c.business_id,
+                E.c.contract,
+                businesses.c.name.label("business_name"),
             )
             .join(E, E.c.id == D.c.endpoint_id)
             .join(OB, OB.c.id == D.c.outbox_id)
+            .join(businesses, businesses.c.id == OB.c.business_id)
             .where(D.c.id.in_(ids))
             .order_by(D.c.id)
         )
@@ -180,6 +186,10 @@ class SqlDeliveryQueue:
                 event_type=r.event_type,
                 occurred_at=r.created_at,
                 data=r.payload.encode(),
+                contract=r.contract,
+                order_id=r.order_id,
+                business_id=r.business_id,
+                business_name=r.business_name,
             )
             for r in rows
         ]

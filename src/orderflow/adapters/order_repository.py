@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import orjson
 from sqlalchemy import bindparam, insert, select, text
@@ -16,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import TextClause
-from sqlalchemy.types import BigInteger, Text
+from sqlalchemy.types import BigInteger, Text, Uuid
 
 from orderflow.adapters import order_listing
 from orderflow.adapters.bulk import (
@@ -51,6 +52,7 @@ from orderflow.services.unit_of_work import (
     NewOrder,
     OrderFilter,
     OrderRecord,
+    OrderRef,
     OrderSnapshot,
 )
 
@@ -68,6 +70,7 @@ _UPDATE_COLUMNS = (*_ROW_COLUMNS, *PAYMENT_COLUMNS)
 # What the change path reads of an order: its state, and every field its events carry.
 _SNAPSHOT_NAMES = (
     "id",
+    "uuid",
     "order_id",
     "status",
     "payment_status",
@@ -75,9 +78,17 @@ _SNAPSHOT_NAMES = (
     *PAYMENT_FIELDS,
     *STATUS_TIME_FIELDS,
     *PAYMENT_TIME_FIELDS,
+    "created_at",
 )
 _SNAPSHOT_COLUMNS = tuple(orders.c[name] for name in _SNAPSHOT_NAMES)
 _STATUSES = {s.value: s for s in OrderStatus}
+
+
+def _uuid(value: Any) -> UUID:
+    """A plain `uuid.UUID` (asyncpg returns its own UUID type, which orjson cannot write)."""
+    return value if type(value) is UUID else UUID(bytes=value.bytes)
+
+
 _PAYMENT_STATUSES = {p.value: p for p in PaymentStatus}
 
 
@@ -129,6 +140,18 @@ def _select_snapshots(dialect: str, lock: bool) -> Select[Any]:
         .order_by(orders.c.id)
     )
     return stmt.with_for_update() if lock and dialect == "postgresql" else stmt
+
+
+@functools.cache
+def _select_ids_by_uuid(dialect: str) -> Select[Any]:
+    if dialect == "postgresql":
+        match = orders.c.uuid == bindparam("uuids", type_=ARRAY(Uuid())).any_()
+    else:  # the 32 hex digits SQLAlchemy's Uuid stores on SQLite, as one JSON parameter
+        json_uuids = select(text("value")).select_from(text("json_each(:uuids)"))
+        match = orders.c.uuid.in_(json_uuids.scalar_subquery())
+    return select(orders.c.uuid, orders.c.id).where(
+        orders.c.business_id == bindparam("business_id"), match
+    )
 
 
 @functools.cache
@@ -200,10 +223,11 @@ class SqlOrderRepository:
         return {
             row[0]: OrderSnapshot(
                 id=row[0],
-                order_id=row[1],
-                status=_STATUSES[row[2]],
-                payment_status=_PAYMENT_STATUSES[row[3]],
-                version=row[4],
+                uuid=_uuid(row[1]),
+                order_id=row[2],
+                status=_STATUSES[row[3]],
+                payment_status=_PAYMENT_STATUSES[row[4]],
+                version=row[5],
                 row=dict(zip(_SNAPSHOT_NAMES, row, strict=True)),
             )
             for row in rows
@@ -234,6 +258,7 @@ class SqlOrderRepository:
             insert_(orders)
             .values(
                 business_id=self._business_id,
+                **({"uuid": order.uuid} if order.uuid is not None else {}),
                 order_id=order_id,
                 status=status.value,
                 payment_status=PaymentStatus.UNPAID.value,
@@ -270,42 +295,50 @@ class SqlOrderRepository:
         )
         return int(new_id)
 
-    async def get(self, id: int) -> OrderRecord | None:
+    def _named(self, ref: OrderRef) -> Any:
+        """The condition that picks the order `ref` names, in this business."""
+        match = orders.c.uuid == ref if isinstance(ref, UUID) else orders.c.id == ref
+        return (orders.c.business_id == self._business_id) & match
+
+    async def get(self, ref: OrderRef) -> OrderRecord | None:
         """The order with its items and history, or None if this business has no such order."""
-        row = (
-            (
-                await self._conn.execute(
-                    select(orders).where(
-                        orders.c.business_id == self._business_id, orders.c.id == id
-                    )
-                )
-            )
-            .mappings()
-            .first()
-        )
+        row = (await self._conn.execute(select(orders).where(self._named(ref)))).mappings().first()
         if row is None:
             return None
+        id_ = row["id"]
         items = (
             await self._conn.execute(
                 select(order_items.c.name, order_items.c.quantity, order_items.c.price)
-                .where(order_items.c.order_id == id)
+                .where(order_items.c.order_id == id_)
                 .order_by(order_items.c.position)
             )
         ).mappings()
-        history = await history_entries(self._conn, self._business_id, id)
+        history = await history_entries(self._conn, self._business_id, id_)
         return OrderRecord(columns=dict(row), items=[dict(i) for i in items], history=history)
 
-    async def _exists(self, id: int) -> bool:
-        stmt = select(orders.c.id).where(
-            orders.c.business_id == self._business_id, orders.c.id == id
-        )
-        return (await self._conn.execute(stmt)).first() is not None
-
-    async def history(self, id: int) -> list[HistoryEntry] | None:
+    async def history(self, ref: OrderRef) -> list[HistoryEntry] | None:
         """The order's history, oldest first, or None if this business has no such order."""
-        if not await self._exists(id):
+        id_ = (await self._conn.execute(select(orders.c.id).where(self._named(ref)))).scalar()
+        if id_ is None:
             return None
-        return await history_entries(self._conn, self._business_id, id)
+        return await history_entries(self._conn, self._business_id, id_)
+
+    async def ids_by_uuid(self, uuids: Sequence[UUID]) -> dict[UUID, int]:
+        """The numeric ids of the orders with these UUIDs: one statement on the
+        (business_id, uuid) index, whatever their number."""
+        dialect = self._conn.dialect
+        stmt = driver_statement(
+            dialect,
+            "ids_by_uuid",
+            lambda: _select_ids_by_uuid(dialect.name),
+            (orders.c.uuid, orders.c.id),
+        )
+        if self._dialect == "postgresql":
+            param: object = list(uuids)
+        else:
+            param = orjson.dumps([u.hex for u in uuids]).decode()
+        rows = await self._driver.fetch(stmt, {"business_id": self._business_id, "uuids": param})
+        return {_uuid(uuid): id_ for uuid, id_ in rows}
 
     async def list_page(
         self, where: OrderFilter, after: Keyset | None, *, older: bool, limit: int

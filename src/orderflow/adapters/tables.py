@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    Uuid,
     text,
 )
 
@@ -51,6 +52,8 @@ api_keys = Table(
     Column("scopes", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
+    # The contract version the key answers in unless a request asks for another (migration 0008).
+    Column("contract", String(10), nullable=False),
 )
 
 orders = Table(
@@ -58,6 +61,8 @@ orders = Table(
     metadata,
     Column("id", IdType, primary_key=True, autoincrement=True),
     Column("business_id", BigInteger, ForeignKey("businesses.id"), nullable=False),
+    # The UUIDv7 today's contract names the order by; `id` is its legacy numeric id (0008).
+    Column("uuid", Uuid(), nullable=False),
     Column("order_id", String(16), nullable=False),
     Column("status", String(16), nullable=False),
     Column("payment_status", String(16), nullable=False),
@@ -80,6 +85,7 @@ orders = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("uq_orders_business_id_order_id", "business_id", "order_id", unique=True),
+    Index("uq_orders_business_id_uuid", "business_id", "uuid", unique=True),
     Index("ix_orders_business_id_created_at_id", "business_id", "created_at", "id"),
     # Migration 0003: one index per list filter, each ordered like the list.
     Index(
@@ -178,6 +184,7 @@ webhook_endpoints = Table(
     Column("url", String(2048), nullable=False),
     Column("secret", String(128), nullable=False),
     Column("is_active", Boolean, nullable=False),
+    Column("contract", String(10), nullable=False),  # the version its payloads follow (0008)
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("deleted_at", UTCDateTime(), nullable=True),

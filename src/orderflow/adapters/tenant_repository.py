@@ -21,6 +21,7 @@ _KEY_COLUMNS = (
     api_keys.c.key_hash,
     api_keys.c.scopes,
     api_keys.c.revoked_at,
+    api_keys.c.contract,
 )
 _FIND_API_KEY = select(*_KEY_COLUMNS).where(api_keys.c.prefix == bindparam("prefix"))
 
@@ -56,7 +57,13 @@ class SqlTenantRepository:
         return None if row is None else BusinessRecord(row.id, row.name, row.created_at)
 
     async def add_api_key(
-        self, business_id: int, prefix: str, key_hash: str, scopes: frozenset[str], now: datetime
+        self,
+        business_id: int,
+        prefix: str,
+        key_hash: str,
+        scopes: frozenset[str],
+        contract: str,
+        now: datetime,
     ) -> int:
         """Store a key (only its hash) and return its id."""
         result = await self.conn.execute(
@@ -66,6 +73,7 @@ class SqlTenantRepository:
                 prefix=prefix,
                 key_hash=key_hash,
                 scopes=" ".join(sorted(scopes)),
+                contract=contract,
                 created_at=now,
             )
             .returning(api_keys.c.id)
@@ -80,7 +88,7 @@ class SqlTenantRepository:
         rows = await self.driver.fetch(stmt, {"prefix": prefix})
         if not rows:
             return None
-        id_, business_id, found_prefix, key_hash, scopes, revoked_at = rows[0]
+        id_, business_id, found_prefix, key_hash, scopes, revoked_at, contract = rows[0]
         return ApiKeyRecord(
             id=id_,
             business_id=business_id,
@@ -88,6 +96,7 @@ class SqlTenantRepository:
             key_hash=key_hash,
             scopes=frozenset(scopes.split()),
             revoked=revoked_at is not None,
+            contract=contract,
         )
 
     async def revoke_api_key(self, prefix: str, now: datetime) -> bool:

@@ -51,7 +51,13 @@ class SqlWebhookRepository:
         return (E.c.business_id == self._business_id, E.c.deleted_at.is_(None))
 
     async def add(
-        self, url: str, events: frozenset[str], is_active: bool, secret: str, now: datetime
+        self,
+        url: str,
+        events: frozenset[str],
+        is_active: bool,
+        secret: str,
+        contract: str,
+        now: datetime,
     ) -> int:
         """Store a new endpoint and its subscriptions; return its id."""
         result = await self._conn.execute(
@@ -61,6 +67,7 @@ class SqlWebhookRepository:
                 url=url,
                 secret=secret,
                 is_active=is_active,
+                contract=contract,
                 created_at=now,
                 updated_at=now,
             )
@@ -94,6 +101,7 @@ class SqlWebhookRepository:
                 events=frozenset(subscriptions[r.id]),
                 is_active=bool(r.is_active),
                 secret=r.secret,
+                contract=r.contract,
                 created_at=r.created_at,
                 updated_at=r.updated_at,
             )
@@ -118,6 +126,7 @@ class SqlWebhookRepository:
                 url=endpoint.url,
                 is_active=endpoint.is_active,
                 secret=endpoint.secret,
+                contract=endpoint.contract,
                 updated_at=endpoint.updated_at,
             )
         )

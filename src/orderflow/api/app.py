@@ -20,6 +20,7 @@ from orderflow.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from orderflow.api.openapi import install_openapi
 from orderflow.api.responses import OrjsonResponse
 from orderflow.api.routes import (
+    docs,
     health,
     me,
     metrics,
@@ -43,7 +44,10 @@ orderflow changes the status of many orders at once — the Scalev-compatible
 `POST /v3/orders/change-status` — with the order lifecycle enforced, all-or-nothing batches,
 a history row and an outbox event for every applied change.
 
-Authenticate with `Authorization: Bearer <API key>`.
+Authenticate with `Authorization: Bearer <API key>`. This document describes the contract
+version it names in `info.version`; `/openapi.json?contract=2025-01-01` describes the older one.
+A key answers in the version it was made with; the header `Orderflow-Contract: <version>` asks
+for another, and every answer names its version in the same header.
 """
 
 
@@ -75,6 +79,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         description=DESCRIPTION,
         default_response_class=OrjsonResponse,
         lifespan=lifespan,
+        # Served by routes/docs.py: one document per contract version.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.container = container
     app.state.uow_factory = container.uow_factory
@@ -88,7 +96,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(TelemetryMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: the request id is known to all inside
     # order_queries first: its fixed paths (/v3/orders/export) must win over /v3/orders/{id}.
-    for module in (order_queries, order_upload, orders, webhooks, me, health, metrics):
+    for module in (order_queries, order_upload, orders, webhooks, me, health, metrics, docs):
         app.include_router(module.router)
     mount_console(app)
     return app

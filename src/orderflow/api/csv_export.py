@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from orderflow.api.order_refs import shown_id
+from orderflow.contracts.versions import Contract, shown_method
 from orderflow.domain.lifecycle import PAYMENT_FIELDS, PAYMENT_TIME_FIELDS, STATUS_TIME_FIELDS
 
 EXPORT_COLUMNS = (
@@ -75,15 +77,27 @@ _FORMATS: tuple[Callable[[Any], str], ...] = tuple(
 _PAIRS = tuple(zip(EXPORT_COLUMNS, _FORMATS, strict=True))
 
 
-async def csv_chunks(batches: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[str]:
+def _versioned(contract: Contract, row: dict[str, Any]) -> dict[str, Any]:
+    # The export names orders and payment methods as the contract version does.
+    return {
+        **row,
+        "id": shown_id(contract, row["id"], row["uuid"]),
+        "payment_method": shown_method(contract, row["payment_method"]),
+    }
+
+
+async def csv_chunks(
+    batches: AsyncIterator[list[dict[str, Any]]], contract: Contract
+) -> AsyncIterator[str]:
     """A UTF-8 BOM (so spreadsheets read the text as UTF-8), the header, then one chunk of CSV
-    text per batch of rows."""
+    text per batch of rows, ids and payment methods in `contract`'s form."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(EXPORT_COLUMNS)
     async for batch in batches:
-        writer.writerows([[fmt(row[name]) for name, fmt in _PAIRS] for row in batch])
+        rows = [_versioned(contract, row) for row in batch]
+        writer.writerows([[fmt(row[name]) for name, fmt in _PAIRS] for row in rows])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -21,12 +21,23 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from orderflow.api.schemas import MAX_ID, MAX_IDS, HttpUrlText, ShortText
+from orderflow.api.order_refs import OrderRefIn
+from orderflow.api.schemas import (
+    MAX_ID,
+    MAX_IDS,
+    HttpUrlText,
+    LegacyPaymentMethodIn,
+    PaymentMethodIn,
+    ShortText,
+)
 from orderflow.api.targets import target_of
+from orderflow.contracts.versions import Contract
 from orderflow.domain.errors import InvalidInput
-from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentMethod, PaymentStatus
+from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentStatus
 from orderflow.services.status_upload import VALIDATION_ERROR, RowRejection, UploadRow
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -50,15 +61,16 @@ class InvalidCsv(InvalidInput):
 
 
 class CsvRow(BaseModel):
-    """One data row; empty cells are absent values."""
+    """One data row (contract 2026-07-21); empty cells are absent values. A row may change the
+    payment status only (an empty status)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+    id: OrderRefIn | None = None
     order_id: Annotated[str, StringConstraints(min_length=1, max_length=16)] | None = None
-    status: OrderStatus
+    status: OrderStatus | None = None
     payment_status: PaymentStatus | None = None
-    payment_method: PaymentMethod | None = None
+    payment_method: PaymentMethodIn | None = None
     financial_entity_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
     payment_account_holder: ShortText | None = None
     payment_account_number: ShortText | None = None
@@ -73,6 +85,27 @@ class CsvRow(BaseModel):
         if not isinstance(value, str):
             return value
         return parse_time(value, info.context["tz"] if info.context else UTC)
+
+    @model_validator(mode="after")
+    def _some_target(self) -> CsvRow:
+        if self.status is None and self.payment_status is None:
+            raise PydanticCustomError(
+                "missing", "is empty: give a status, a payment_status or both"
+            )
+        return self
+
+
+class LegacyCsvRow(CsvRow):
+    """One data row (contract 2025-01-01): the status is required."""
+
+    status: OrderStatus
+    payment_method: LegacyPaymentMethodIn | None = None
+
+
+ROW_MODELS: dict[Contract, type[CsvRow]] = {
+    Contract.V2025_01_01: LegacyCsvRow,
+    Contract.V2026_07_21: CsvRow,
+}
 
 
 def parse_time(text: str, tz: ZoneInfo | Any) -> datetime:
@@ -118,7 +151,7 @@ def _separator(header_line: str) -> str:
     return max(_SEPARATORS, key=header_line.count)
 
 
-def _header(cells: list[str]) -> list[str]:
+def _header(cells: list[str], contract: Contract) -> list[str]:
     names = [c.strip().lower() for c in cells]
     known = [n for n in names if n in COLUMNS]
     if not known:
@@ -134,8 +167,10 @@ def _header(cells: list[str]) -> list[str]:
     repeated = sorted({n for n in known if names.count(n) > 1})
     if repeated:
         raise InvalidCsv(f"columns named twice: {', '.join(repeated)}")
-    if "status" not in names:
+    if contract is Contract.V2025_01_01 and "status" not in names:
         raise InvalidCsv("the status column is missing")
+    if "status" not in names and "payment_status" not in names:
+        raise InvalidCsv("the status column (or a payment_status column) is missing")
     if not any(c in names for c in ORDER_COLUMNS):
         raise InvalidCsv("name each order in an order_id or an id column")
     return names
@@ -147,7 +182,7 @@ def _row_errors(row: int, cells: dict[str, str], error: ValidationError) -> list
     id_ = int(id_text) if id_text.isdigit() and 0 < int(id_text) <= MAX_ID else None
     rejected = []
     for err in error.errors():
-        column = str(err["loc"][0]) if err["loc"] else None
+        column = str(err["loc"][0]) if err["loc"] else "status"
         message = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "missing":
             message = "is empty"
@@ -165,9 +200,10 @@ def _upload_row(row: int, parsed: CsvRow) -> UploadRow:
 
 
 def read_upload(
-    data: bytes, filename: str | None, tz: ZoneInfo
+    data: bytes, filename: str | None, tz: ZoneInfo, contract: Contract
 ) -> tuple[list[UploadRow], list[RowRejection]]:
-    """The valid rows of a change-status CSV and the reasons the others are invalid."""
+    """The valid rows of a change-status CSV, read as `contract` reads them, and the reasons
+    the others are invalid."""
     text = _text(data, filename)
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     reader = csv.reader(
@@ -181,11 +217,11 @@ def read_upload(
             if not any(c.strip() for c in cells):
                 continue  # blank lines, and rows of empty cells
             if names is None:
-                names = _header(cells)
+                names = _header(cells, contract)
                 continue
             if len(rows) + len({r.row for r in invalid}) >= MAX_IDS:
                 raise InvalidCsv(f"more than {MAX_IDS:,} rows; split the file")
-            _read_row(number, names, cells, tz, rows, invalid)
+            _read_row(number, names, cells, tz, ROW_MODELS[contract], rows, invalid)
     except csv.Error as exc:
         raise InvalidCsv(f"line {reader.line_num}: {exc}") from None
     if names is None or not (rows or invalid):
@@ -198,6 +234,7 @@ def _read_row(
     names: list[str],
     cells: list[str],
     tz: ZoneInfo,
+    model: type[CsvRow],
     rows: list[UploadRow],
     invalid: list[RowRejection],
 ) -> None:
@@ -232,7 +269,7 @@ def _read_row(
         )
         return
     try:
-        parsed = CsvRow.model_validate(present, context={"tz": tz})
+        parsed = model.model_validate(present, context={"tz": tz})
     except ValidationError as error:
         invalid.extend(_row_errors(number, values, error))
         return

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
+from orderflow.api.contract import settle_contract
 from orderflow.domain.errors import Unauthorized
 from orderflow.observability.context import bind
 from orderflow.services.access import Principal, Scope, authenticate
@@ -57,6 +58,7 @@ async def authenticate_request(request: Request, token: str | None) -> Principal
     container = request.app.state.container
     principal = await authenticate(uow_factory_of(request), token, container.key_cache)
     request.state.principal = principal
+    settle_contract(request, principal.contract)
     bind(business_id=principal.business_id, api_key=principal.api_key_prefix)
     limiter: RateLimiter = container.rate_limiter
     if limiter.enabled:

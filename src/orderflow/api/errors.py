@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,7 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from orderflow.api.contract import contract_of
 from orderflow.api.responses import OrjsonResponse, dumps
+from orderflow.api.views import rejected_orders, rejected_rows
+from orderflow.contracts.versions import Contract
 from orderflow.domain.errors import (
     BatchRefused,
     Forbidden,
@@ -93,8 +95,10 @@ def _field_errors(exc: RequestValidationError) -> dict[str, list[str]]:
     return errors
 
 
-def error_answer(exc: OrderflowError) -> tuple[int, dict[str, Any], dict[str, str] | None]:
-    """Status, JSON body and headers of the answer to `exc`."""
+def error_answer(
+    exc: OrderflowError, contract: Contract
+) -> tuple[int, dict[str, Any], dict[str, str] | None]:
+    """Status, JSON body and headers of the answer to `exc` (ids in `contract`'s form)."""
     status = next((code for cls, code in STATUS_BY_ERROR.items() if isinstance(exc, cls)), 500)
     headers: dict[str, str] | None = None
     if status == 401:
@@ -107,20 +111,18 @@ def error_answer(exc: OrderflowError) -> tuple[int, dict[str, Any], dict[str, st
     if isinstance(exc, InvalidInput):
         extra["errors"] = exc.errors
     if isinstance(exc, BatchRefused):
-        extra["rejected"] = [
-            {"id": r.id, "error_code": r.error_code, "error": r.error} for r in exc.rejected
-        ]
+        extra["rejected"] = rejected_orders(contract, exc.rejected)
     if isinstance(exc, RowsRefused):
-        extra["rejected"] = [asdict(r) for r in exc.rejected]
+        extra["rejected"] = rejected_rows(contract, exc.rejected)
     message = {401: "Unauthorized", 403: "Forbidden"}.get(status, exc.message)
     if status == 403:
         extra["detail"] = exc.message
     return status, error_body(message, exc.code, **extra), headers
 
 
-def stored_error(exc: OrderflowError) -> StoredResponse:
+def stored_error(exc: OrderflowError, contract: Contract) -> StoredResponse:
     """The answer to `exc` as an idempotency key stores it."""
-    status, body, _ = error_answer(exc)
+    status, body, _ = error_answer(exc, contract)
     return StoredResponse(status, dumps(body))
 
 
@@ -138,7 +140,7 @@ async def _on_orderflow_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OrderflowError)
     if isinstance(exc, Replayed):
         return replay(exc.response)
-    status, body, headers = error_answer(exc)
+    status, body, headers = error_answer(exc, contract_of(request))
     return OrjsonResponse(body, status, headers=headers)
 
 

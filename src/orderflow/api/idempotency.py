@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from orderflow.api.errors import stored_error
 from orderflow.api.responses import dumps
+from orderflow.contracts.versions import Contract
 from orderflow.domain.errors import OrderflowError
 from orderflow.services.idempotency import IdempotencyKey, Idempotent
 from orderflow.services.unit_of_work import StoredResponse
@@ -16,16 +17,20 @@ T = TypeVar("T")
 
 
 def idempotent(
-    key: IdempotencyKey | None, status_code: int, render: Callable[[T], Any]
+    key: IdempotencyKey | None,
+    status_code: int,
+    render: Callable[[T], Any],
+    contract: Contract,
 ) -> Idempotent[T] | None:
     """What the service needs to store this route's answer under `key` (None without a key):
-    `render` turns the service's result into the JSON body the route answers with."""
+    `render` turns the service's result into the JSON body the route answers with, in
+    `contract`'s version (a replay answers in the version of the first request)."""
     if key is None:
         return None
 
     def stored(outcome: T | OrderflowError) -> StoredResponse:
         if isinstance(outcome, OrderflowError):
-            return stored_error(outcome)
+            return stored_error(outcome, contract)
         return StoredResponse(status_code, dumps(render(outcome)))
 
     return Idempotent(key, stored)

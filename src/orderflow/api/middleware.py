@@ -8,13 +8,17 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orderflow.contracts.versions import CONTRACT_HEADER, NEWEST, parse_contract
+
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_CONTRACT_HEADER = CONTRACT_HEADER.lower().encode()
 
 
 class RequestIdMiddleware:
     """Puts `request_id` in `scope["state"]` and echoes it as `X-Request-ID` on the response,
-    with the caller's `X-Ratelimit-*` once authentication has counted the request."""
+    with the caller's `X-Ratelimit-*` once authentication has counted the request, and the
+    contract version the answer is in (`Orderflow-Contract`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -29,11 +33,17 @@ class RequestIdMiddleware:
         )
         request_id = given if _VALID_REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        asked = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == _CONTRACT_HEADER), None
+        )
+        # Until authentication settles it: the version asked for if it is one, else the newest.
+        fallback = (parse_contract(asked) if asked is not None else None) or NEWEST
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-ID"] = request_id
+                headers[CONTRACT_HEADER] = str(scope["state"].get("contract") or fallback)
                 rate_limit = scope["state"].get("rate_limit")
                 if rate_limit is not None:
                     # Set by authentication: every answer to a known key carries its limits.

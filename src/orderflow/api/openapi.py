@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
 from orderflow.api.schemas import ErrorResponse
+from orderflow.contracts.versions import NEWEST, PAYMENT_METHODS, Contract
 
 _DESCRIPTIONS = {
     400: "Invalid request (validation_error, order_not_found, invalid_transition)",
@@ -32,12 +38,69 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorResponse, "description": _DESCRIPTIONS[code]} for code in codes}
 
 
-def install_openapi(app: FastAPI) -> None:
-    """Generate the document once, without FastAPI's 422 (bad input is a 400 here)."""
+@dataclass(frozen=True, slots=True)
+class Versioned:
+    """An operation whose JSON body or success answer differs between contract versions."""
 
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
+    body: Mapping[Contract, type[BaseModel]] = field(default_factory=dict)
+    answer: Mapping[Contract, type[BaseModel]] = field(default_factory=dict)
+    status: str = "200"
+
+
+# (method, path) → the models of each version; filled by the routes as they are defined.
+VERSIONED: dict[tuple[str, str], Versioned] = {}
+# Query parameters whose values are a version's payment methods.
+_METHOD_PARAMETERS = frozenset({"payment_method"})
+_REF = "#/components/schemas/{model}"
+
+
+def versioned(method: str, path: str, spec: Versioned) -> None:
+    """Document `method path` with the models of `spec`, one set per contract version."""
+    VERSIONED[(method.lower(), path)] = spec
+
+
+def _json(model: type[BaseModel]) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": _REF.format(model=model.__name__)}}}
+
+
+def _for_contract(base: dict[str, Any], contract: Contract) -> dict[str, Any]:
+    """The document of `contract`: each versioned operation with that version's models."""
+    schema = copy.deepcopy(base)
+    models: list[type[BaseModel]] = []
+    for (method, path), spec in VERSIONED.items():
+        operation = schema["paths"][path][method]
+        if contract in spec.body:
+            operation["requestBody"] = {"required": True, "content": _json(spec.body[contract])}
+            models.append(spec.body[contract])
+        if contract in spec.answer:
+            answer = spec.answer[contract]
+            operation["responses"][spec.status]["content"] = _json(answer)
+            models.append(answer)
+    methods = [m.value for m in PAYMENT_METHODS[contract]]
+    for path_item in schema["paths"].values():
+        for operation in path_item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] in _METHOD_PARAMETERS:
+                    parameter["schema"] = {"type": "string", "enum": methods}
+    _, defs = models_json_schema(
+        [(m, "validation" if m in _bodies() else "serialization") for m in models],
+        ref_template=_REF,
+    )
+    schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))
+    schema["info"]["version"] = contract.value
+    return schema
+
+
+def _bodies() -> set[type[BaseModel]]:
+    return {m for spec in VERSIONED.values() for m in spec.body.values()}
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Generate the documents once, without FastAPI's 422 (bad input is a 400 here): the newest
+    contract version's as `app.openapi()`, each version's from `openapi_for`."""
+    documents: dict[Contract, dict[str, Any]] = {}
+
+    def base() -> dict[str, Any]:
         schema = get_openapi(
             title=app.title,
             version=app.version,
@@ -61,7 +124,18 @@ def install_openapi(app: FastAPI) -> None:
         components = schema.get("components", {}).get("schemas", {})
         components.pop("HTTPValidationError", None)
         components.pop("ValidationError", None)
-        app.openapi_schema = schema
         return schema
 
+    def openapi_for(contract: Contract) -> dict[str, Any]:
+        if contract not in documents:
+            common = base()
+            for version in Contract:
+                documents[version] = _for_contract(common, version)
+        return documents[contract]
+
+    def openapi() -> dict[str, Any]:
+        app.openapi_schema = openapi_for(NEWEST)
+        return app.openapi_schema
+
+    app.state.openapi_for = openapi_for
     app.openapi = openapi  # type: ignore[method-assign]

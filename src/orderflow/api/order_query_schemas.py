@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from orderflow.api.schemas import OrderChangeStatus, OrderListItem
+from orderflow.api.change_status_schemas import LegacyOrderChangeStatus, OrderChangeStatus
+from orderflow.api.schemas import LegacyOrderListItem, OrderListItem
 from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 
 
@@ -17,12 +18,19 @@ class OrderListResponse(BaseModel):
 
     data: list[OrderListItem] = Field(description="Newest first")
     is_paginated: Literal[True] = True
+    has_next: bool = Field(description="Whether older orders follow (`next_cursor` is set)")
+    has_previous: bool = Field(description="Whether newer orders come before this page")
     next_cursor: str | None = Field(
         description="Older orders: pass as ?next_cursor=…; null on the last page"
     )
     previous_cursor: str | None = Field(
         description="Newer orders: pass as ?previous_cursor=…; null on the first page"
     )
+    page_size: int = Field(description="The page size asked for (at most 25)")
+
+
+class LegacyOrderListResponse(OrderListResponse):
+    data: list[LegacyOrderListItem] = Field(description="Newest first")  # type: ignore[assignment]
 
 
 class StatusHistoryEntry(BaseModel):
@@ -55,7 +63,10 @@ class RejectedRow(BaseModel):
 
     row: int = Field(description="Row number as a spreadsheet shows it (the header is row 1)")
     column: str | None = Field(description="The column at fault, when one is")
-    id: int | None = Field(description="Order primary key ID, when known")
+    id: int | str | None = Field(
+        description="The order's id in the contract's form when it exists, else as the row gave "
+        "it; null when the row names none"
+    )
     order_id: str | None = Field(description="Business-facing order number, when known")
     error_code: str = Field(
         description="validation_error, duplicate_order, order_not_found or invalid_transition"
@@ -63,8 +74,16 @@ class RejectedRow(BaseModel):
     error: str
 
 
+_ROW = "Row number as a spreadsheet shows it (the header is row 1)"
+_REJECTED_ROWS = "Rows left unchanged and why; present with on_error=skip or dry_run=true"
+
+
 class UploadedRow(OrderChangeStatus):
-    row: int = Field(description="Row number as a spreadsheet shows it (the header is row 1)")
+    row: int = Field(description=_ROW)
+
+
+class LegacyUploadedRow(LegacyOrderChangeStatus):
+    row: int = Field(description=_ROW)
 
 
 class UploadChangeStatusResponse(BaseModel):
@@ -73,8 +92,17 @@ class UploadChangeStatusResponse(BaseModel):
     data: list[UploadedRow] = Field(description="One item per applied or unchanged row")
     is_paginated: Literal[False] = False
     rejected: list[RejectedRow] | SkipJsonSchema[None] = Field(
-        default=None,
-        description="Rows left unchanged and why; present with on_error=skip or dry_run=true",
+        default=None, description=_REJECTED_ROWS
+    )
+
+
+class LegacyUploadChangeStatusResponse(BaseModel):
+    """What the upload changed (or would change, in a dry run)."""
+
+    data: list[LegacyUploadedRow] = Field(description="One item per applied or unchanged row")
+    is_paginated: Literal[False] = False
+    rejected: list[RejectedRow] | SkipJsonSchema[None] = Field(
+        default=None, description=_REJECTED_ROWS
     )
 
 

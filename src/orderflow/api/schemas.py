@@ -2,27 +2,45 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictInt,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic.json_schema import SkipJsonSchema
 
+from orderflow.api.order_refs import MAX_ID as MAX_ID
+from orderflow.contracts.versions import PAYMENT_METHODS, Contract
 from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 
 MAX_IDS = 10_000
-MAX_ID = 2**63 - 1
 
-OrderPk = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 ShortText = Annotated[str, StringConstraints(max_length=255)]
 
 
+# An http(s) URL with a host (and a port up to 65535), no whitespace: the one rule, stated in
+# the OpenAPI document as the same pattern the server checks.
+_PORT = r"([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+HTTP_URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~%!$&'()*+,;=-]+(@[A-Za-z0-9._~%!$&'()*+,;=-]+)?"
+    rf"(:{_PORT})?([/?#]\S*)?$"
+)
+_HTTP_URL = re.compile(HTTP_URL_PATTERN)
+
+
 def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not _HTTP_URL.fullmatch(value):
         raise ValueError("must be an http(s) URL")
     return value
 
@@ -32,7 +50,12 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-HttpUrlText = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_http_url)]
+HttpUrlText = Annotated[
+    str,
+    StringConstraints(max_length=2048),
+    AfterValidator(_http_url),
+    WithJsonSchema({"type": "string", "maxLength": 2048, "pattern": HTTP_URL_PATTERN}),
+]
 UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
 
 
@@ -41,64 +64,12 @@ class OnError(StrEnum):
     SKIP = "skip"
 
 
-class ChangeStatusRequest(BaseModel):
-    """Status or payment status change data"""
-
-    ids: list[OrderPk] = Field(
-        min_length=1, max_length=MAX_IDS, description="Order primary key IDs"
-    )
-    status: OrderStatus = Field(description="Order status")
-    by: ShortText | None = Field(
-        default=None, description="Entity or user performing the status change"
-    )
-    financial_entity_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
-        default=None, description="Financial entity ID"
-    )
-    payment_account_holder: ShortText | None = Field(
-        default=None, description="Payment account holder name"
-    )
-    payment_account_number: ShortText | None = Field(
-        default=None, description="Payment account number"
-    )
-    payment_method: PaymentMethod | SkipJsonSchema[None] = Field(
-        default=None, description="Order payment method"
-    )
-    payment_status: PaymentStatus | SkipJsonSchema[None] = Field(
-        default=None, description="Order payment status"
-    )
-    rtsproof_url: HttpUrlText | None = Field(
-        default=None, description="Return to sender proof image URL"
-    )
-    transfer_time: UtcDateTime | None = Field(
-        default=None, description="Transfer timestamp (ISO 8601 format)"
-    )
-    transferproof_url: HttpUrlText | None = Field(
-        default=None, description="Transfer proof image URL"
-    )
-
-
-class OrderChangeStatus(BaseModel):
-    id: int
-    order_id: str
-    payment_status: PaymentStatus = Field(description="Order payment status")
-    status: OrderStatus = Field(description="Order status")
-
-
 class RejectedOrder(BaseModel):
-    id: int
+    """An order left unchanged: its id in the contract's form when it exists, else as sent."""
+
+    id: int | str
     error_code: str = Field(description="order_not_found or invalid_transition")
     error: str
-
-
-class ChangeStatusResponse(BaseModel):
-    """Non-paginated list payload for v3."""
-
-    data: list[OrderChangeStatus]
-    is_paginated: Literal[False] = False
-    rejected: list[RejectedOrder] | SkipJsonSchema[None] = Field(
-        default=None,
-        description="Orders left unchanged and why; present with on_error=skip or dry_run=true",
-    )
 
 
 class ErrorResponse(BaseModel):
@@ -134,19 +105,57 @@ class OrderItemIn(BaseModel):
     price: Money = Field(description='Unit price as a decimal string, e.g. "75000.00"')
 
 
+def _only(contract: Contract) -> Any:
+    allowed = {m.value: m for m in PAYMENT_METHODS[contract]}
+    listed = ", ".join(f"'{name}'" for name in allowed)
+
+    def check(value: object) -> PaymentMethod:
+        found = allowed.get(value) if isinstance(value, str) else None
+        if found is None:
+            raise ValueError(f"Input should be {listed}")
+        return found
+
+    return PlainValidator(check)
+
+
+def _enum(contract: Contract) -> WithJsonSchema:
+    return WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [m.value for m in PAYMENT_METHODS[contract]],
+            "description": "Order payment method",
+        }
+    )
+
+
+# The payment methods a caller may send, in each version.
+PaymentMethodIn = Annotated[PaymentMethod, _only(Contract.V2026_07_21), _enum(Contract.V2026_07_21)]
+LegacyPaymentMethodIn = Annotated[
+    PaymentMethod, _only(Contract.V2025_01_01), _enum(Contract.V2025_01_01)
+]
+
+
 class OrderCreateRequest(BaseModel):
     customer: CustomerIn
     items: list[OrderItemIn] = Field(min_length=1, max_length=200)
     shipping_cost: Money = Decimal("0.00")
-    payment_method: PaymentMethod | SkipJsonSchema[None] = Field(
+    payment_method: PaymentMethodIn | SkipJsonSchema[None] = Field(
+        default=None, description="Order payment method; without one the order starts as draft"
+    )
+
+
+class LegacyOrderCreateRequest(OrderCreateRequest):
+    payment_method: LegacyPaymentMethodIn | SkipJsonSchema[None] = Field(
         default=None, description="Order payment method; without one the order starts as draft"
     )
 
 
 class CustomerRead(BaseModel):
+    """The order's customer; `phone` and `email` are left out when the order has none."""
+
     name: str
-    phone: str | None
-    email: str | None
+    phone: str | SkipJsonSchema[None] = None
+    email: str | SkipJsonSchema[None] = None
 
 
 class OrderItemRead(BaseModel):
@@ -161,26 +170,25 @@ class StatusHistoryItem(BaseModel):
     time: datetime
 
 
-class OrderListItem(BaseModel):
-    """An order as the list shows it: every status, timestamp and payment field (no items)."""
+class _OrderFields(BaseModel):
+    """What the list and one order both show (money and ids differ, see the subclasses)."""
 
-    id: int = Field(description="Order primary key ID")
+    id: str = Field(description="The order's UUIDv7")
     order_id: str = Field(description="Business-facing order number")
     status: OrderStatus
     payment_status: PaymentStatus
-    payment_method: PaymentMethod | None
+    payment_method: PaymentMethod | SkipJsonSchema[None] = Field(
+        default=None, description="Order payment method; left out when the order has none"
+    )
     customer: CustomerRead
-    subtotal: str
-    shipping_cost: str
-    total: str
     financial_entity_id: int | None
     payment_account_holder: str | None
     payment_account_number: str | None
     transfer_time: datetime | None
     transferproof_url: str | None
     rtsproof_url: str | None
-    draft_time: datetime | None
-    pending_time: datetime | None
+    public_order_url: str | None = Field(description="Always null: orderflow has no public page")
+    payment_url: str | None = Field(description="Always null: orderflow has no payment page")
     confirmed_time: datetime | None
     in_process_time: datetime | None
     ready_time: datetime | None
@@ -195,30 +203,57 @@ class OrderListItem(BaseModel):
     settled_time: datetime | None
     created_at: datetime
     last_updated_at: datetime
+    subtotal: str = Field(description="Items' total, a decimal string")
+    total: str = Field(description="Subtotal plus shipping, a decimal string")
+    gross_revenue: str = Field(description="The same as `total` (Scalev's name), a decimal string")
 
 
-class OrderRead(OrderListItem):
-    """An order with every status field, timestamp and payment field, its items and timelines."""
+class OrderListItem(_OrderFields):
+    """An order as the list shows it (Scalev's `OrderList`): money as JSON numbers, as Scalev's
+    list has it, except the decimal-string `subtotal`, `total` and `gross_revenue`; `draft_time`
+    and `pending_time` are left out when the order never had that status."""
 
+    shipping_cost: float
+    product_price: float = Field(description="The same as `subtotal` (Scalev's name)")
+    draft_time: datetime | SkipJsonSchema[None] = None
+    pending_time: datetime | SkipJsonSchema[None] = None
+
+
+class OrderRead(_OrderFields):
+    """One order (Scalev's `Order`): every status field, timestamp and payment field, money as
+    decimal strings, its items and timelines."""
+
+    shipping_cost: str
+    product_price: str = Field(description="The same as `subtotal` (Scalev's name)")
+    draft_time: datetime | None
+    pending_time: datetime | None
     items: list[OrderItemRead]
     status_history: list[StatusHistoryItem]
     payment_status_history: list[StatusHistoryItem]
 
 
-class OrderResponse(BaseModel):
-    data: OrderRead
+class ConnectedBusiness(BaseModel):
+    unique_id: str | None = Field(description="The business's id, as a string")
+    username: str | None = Field(description="The business's name, lower case, dashes for spaces")
+    name: str | None
+    is_enabled: bool
+    scopes: list[str] = Field(description="The scopes of the calling key")
 
 
-class BusinessRead(BaseModel):
-    id: int
-    name: str
+class AuthenticatedIdentity(BaseModel):
+    """Scalev's `AuthenticatedIdentity`: an API key has no user and no OAuth application."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    auth_method: Literal["api_key"]
+    user: None
+    oauth_application: None
+    connected_businesses: list[ConnectedBusiness]
 
 
-class MeRead(BaseModel):
-    business: BusinessRead
-    api_key_prefix: str
-    scopes: list[str]
+class LegacyOrderListItem(OrderListItem):
+    id: int = Field(description="The order's numeric id")  # type: ignore[assignment]
 
 
-class MeResponse(BaseModel):
-    data: MeRead
+class LegacyOrderRead(OrderRead):
+    id: int = Field(description="The order's numeric id")  # type: ignore[assignment]

@@ -1,44 +1,75 @@
-"""Results of the services rendered as the JSON bodies the API documents."""
+"""Results of the services rendered as the JSON bodies the API documents, in each contract version.
+
+The versions differ in how an order is named (its UUID today, its number in 2025-01-01), in the
+change-status items and in payment method names; everything else is the same in both.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from orderflow.api.order_refs import shown_id, shown_ref
+from orderflow.contracts.versions import Contract, shown_method
+from orderflow.domain.errors import Rejection
 from orderflow.domain.lifecycle import PAYMENT_FIELDS, PAYMENT_TIME_FIELDS, STATUS_TIME_FIELDS
-from orderflow.services.change_status import ChangeStatusResult
+from orderflow.services.change_status import ChangeStatusResult, OrderState
 from orderflow.services.status_upload import RowRejection, UploadResult
 from orderflow.services.unit_of_work import HistoryEntry, OrderRecord
 
+OLDER = Contract.V2025_01_01
 _COPIED = (
-    "id",
     "order_id",
     "status",
     "payment_status",
-    *PAYMENT_FIELDS,
-    *STATUS_TIME_FIELDS,
+    *(f for f in PAYMENT_FIELDS if f != "payment_method"),
+    *(f for f in STATUS_TIME_FIELDS if f not in ("draft_time", "pending_time")),
     *PAYMENT_TIME_FIELDS,
     "created_at",
 )
 
 
-def change_status_body(result: ChangeStatusResult, *, include_rejected: bool) -> dict[str, Any]:
+def change_item(contract: Contract, state: OrderState) -> dict[str, Any]:
+    """One order of a change-status answer (2025-01-01: exactly the older page's four keys)."""
+    if contract is OLDER:
+        return {
+            "id": state.id,
+            "order_id": state.order_id,
+            "payment_status": state.payment_status.value,
+            "status": state.status.value,
+        }
+    return {
+        "id": str(state.uuid),
+        "order_id": state.order_id,
+        "public_order_url": None,
+        "payment_url": None,
+        "payment_status": state.payment_status.value,
+        "status": state.status.value,
+    }
+
+
+def rejected_orders(contract: Contract, rejected: Sequence[Rejection]) -> list[dict[str, Any]]:
+    """Orders of a batch left unchanged, and why."""
+    return [
+        {
+            "id": shown_ref(contract, r.id, r.legacy_id, r.uuid),
+            "error_code": r.error_code,
+            "error": r.error,
+        }
+        for r in rejected
+    ]
+
+
+def change_status_body(
+    contract: Contract, result: ChangeStatusResult, *, include_rejected: bool
+) -> dict[str, Any]:
     """`{"data": [...], "is_paginated": false}` (+ `rejected` in skip and dry-run modes)."""
     body: dict[str, Any] = {
-        "data": [
-            {
-                "id": s.id,
-                "order_id": s.order_id,
-                "payment_status": s.payment_status.value,
-                "status": s.status.value,
-            }
-            for s in result.data
-        ],
+        "data": [change_item(contract, s) for s in result.data],
         "is_paginated": False,
     }
     if include_rejected:
-        body["rejected"] = [
-            {"id": r.id, "error_code": r.error_code, "error": r.error} for r in result.rejected
-        ]
+        body["rejected"] = rejected_orders(contract, result.rejected)
     return body
 
 
@@ -55,27 +86,53 @@ def _timeline(history: list[HistoryEntry], *, payment: bool) -> list[dict[str, A
     return timeline
 
 
-def order_summary(c: dict[str, Any]) -> dict[str, Any]:
-    """An order's columns as the API shows them (without items and timelines)."""
-    body = {name: c[name] for name in _COPIED}
+def _customer(c: dict[str, Any]) -> dict[str, Any]:
+    # Scalev's CustomerOrder has no null phone or email: an unknown one is left out.
+    customer = {"name": c["customer_name"]}
+    if c["customer_phone"] is not None:
+        customer["phone"] = c["customer_phone"]
+    if c["customer_email"] is not None:
+        customer["email"] = c["customer_email"]
+    return customer
+
+
+def _order_fields(contract: Contract, c: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": shown_id(contract, c["id"], c["uuid"])}
+    body.update((name, c[name]) for name in _COPIED)
+    method = shown_method(contract, c["payment_method"])
+    if method is not None:  # Scalev's payment_method is never null: without one, left out
+        body["payment_method"] = method
     body.update(
-        customer={
-            "name": c["customer_name"],
-            "phone": c["customer_phone"],
-            "email": c["customer_email"],
-        },
-        subtotal=str(c["subtotal"]),
-        shipping_cost=str(c["shipping_cost"]),
-        total=str(c["total"]),
+        customer=_customer(c),
+        public_order_url=None,
+        payment_url=None,
         last_updated_at=c["updated_at"],
+        subtotal=str(c["subtotal"]),
+        total=str(c["total"]),
+        gross_revenue=str(c["total"]),
     )
     return body
 
 
-def order_body(record: OrderRecord) -> dict[str, Any]:
-    """An order as `GET /v3/orders/{id}` shows it."""
-    body = order_summary(record.columns)
+def order_summary(contract: Contract, c: dict[str, Any]) -> dict[str, Any]:
+    """An order as the list shows it (Scalev's OrderList: its money as numbers)."""
+    body = _order_fields(contract, c)
+    body.update(shipping_cost=float(c["shipping_cost"]), product_price=float(c["subtotal"]))
+    for name in ("draft_time", "pending_time"):  # never null in Scalev's list: left out
+        if c[name] is not None:
+            body[name] = c[name]
+    return body
+
+
+def order_body(contract: Contract, record: OrderRecord) -> dict[str, Any]:
+    """An order as `GET /v3/orders/{id}` shows it (Scalev's Order: money as decimal strings)."""
+    c = record.columns
+    body = _order_fields(contract, c)
     body.update(
+        shipping_cost=str(c["shipping_cost"]),
+        product_price=str(c["subtotal"]),
+        draft_time=c["draft_time"],
+        pending_time=c["pending_time"],
         items=[
             {"name": i["name"], "quantity": i["quantity"], "price": str(i["price"])}
             for i in record.items
@@ -86,34 +143,33 @@ def order_body(record: OrderRecord) -> dict[str, Any]:
     return body
 
 
-def history_body(entries: list[HistoryEntry]) -> dict[str, Any]:
+def history_body(contract: Contract, entries: list[HistoryEntry]) -> dict[str, Any]:
     """`GET /v3/orders/{id}/status-history`: every applied change, oldest first."""
-    return {
-        "data": [
-            {
-                "from_status": h.from_status,
-                "to_status": h.to_status,
-                "from_payment_status": h.from_payment_status,
-                "to_payment_status": h.to_payment_status,
-                "by": h.by,
-                "api_key_prefix": h.api_key_prefix,
-                "request_id": h.request_id,
-                "time": h.created_at,
-                **{f: h.payment.get(f) for f in PAYMENT_FIELDS},
-            }
-            for h in entries
-        ],
-        "is_paginated": False,
-    }
+    data = []
+    for h in entries:
+        item: dict[str, Any] = {
+            "from_status": h.from_status,
+            "to_status": h.to_status,
+            "from_payment_status": h.from_payment_status,
+            "to_payment_status": h.to_payment_status,
+            "by": h.by,
+            "api_key_prefix": h.api_key_prefix,
+            "request_id": h.request_id,
+            "time": h.created_at,
+            **{f: h.payment.get(f) for f in PAYMENT_FIELDS},
+        }
+        item["payment_method"] = shown_method(contract, item["payment_method"])
+        data.append(item)
+    return {"data": data, "is_paginated": False}
 
 
-def rejected_rows(rejected: list[RowRejection]) -> list[dict[str, Any]]:
+def rejected_rows(contract: Contract, rejected: list[RowRejection]) -> list[dict[str, Any]]:
     """Rows of an upload left unchanged, as the API shows them."""
     return [
         {
             "row": r.row,
             "column": r.column,
-            "id": r.id,
+            "id": None if r.id is None else shown_ref(contract, r.id, r.legacy_id, r.uuid),
             "order_id": r.order_id,
             "error_code": r.error_code,
             "error": r.error,
@@ -122,21 +178,14 @@ def rejected_rows(rejected: list[RowRejection]) -> list[dict[str, Any]]:
     ]
 
 
-def upload_body(result: UploadResult, *, include_rejected: bool) -> dict[str, Any]:
+def upload_body(
+    contract: Contract, result: UploadResult, *, include_rejected: bool
+) -> dict[str, Any]:
     """`{"data": [...], "is_paginated": false}` (+ `rejected` in skip and dry-run modes)."""
     body: dict[str, Any] = {
-        "data": [
-            {
-                "row": r.row,
-                "id": r.state.id,
-                "order_id": r.state.order_id,
-                "payment_status": r.state.payment_status.value,
-                "status": r.state.status.value,
-            }
-            for r in result.data
-        ],
+        "data": [{"row": r.row, **change_item(contract, r.state)} for r in result.data],
         "is_paginated": False,
     }
     if include_rejected:
-        body["rejected"] = rejected_rows(result.rejected)
+        body["rejected"] = rejected_rows(contract, result.rejected)
     return body

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from orderflow.api.schemas import HttpUrlText
+from orderflow.contracts.versions import NEWEST, Contract
 from orderflow.domain.webhooks import DeliveryStatus
 
 WebhookEvent = Literal["order.created", "order.status_changed", "order.payment_status_changed"]
@@ -22,12 +23,18 @@ class WebhookCreateRequest(BaseModel):
         description="Active endpoints receive events; activating sends business.test_event, "
         "which must be answered with 2xx",
     )
+    contract: Contract = Field(
+        default=NEWEST, description="The contract version its payloads follow (default: newest)"
+    )
 
 
 class WebhookUpdateRequest(BaseModel):
     url: HttpUrlText | SkipJsonSchema[None] = None
     events: list[WebhookEvent] | SkipJsonSchema[None] = Field(default=None, min_length=1)
     is_active: bool | SkipJsonSchema[None] = None
+    contract: Contract | SkipJsonSchema[None] = Field(
+        default=None, description="The contract version its payloads follow"
+    )
 
 
 class WebhookRead(BaseModel):
@@ -35,6 +42,7 @@ class WebhookRead(BaseModel):
     url: str
     events: list[str]
     is_active: bool
+    contract: Contract = Field(description="The contract version its payloads follow")
     created_at: datetime
     updated_at: datetime
 

@@ -15,6 +15,7 @@ def webhook_body(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> dic
         "url": endpoint.url,
         "events": sorted(endpoint.events),
         "is_active": endpoint.is_active,
+        "contract": endpoint.contract,
         "created_at": endpoint.created_at,
         "updated_at": endpoint.updated_at,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 
 class OrderflowError(Exception):
@@ -39,11 +40,14 @@ class InvalidInput(OrderflowError):
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """One order of a batch that was not changed, and why."""
+    """One order of a batch that was not changed, and why: `id` as the caller named it, and the
+    order's own ids when it exists."""
 
-    id: int
+    id: int | UUID
     error_code: str
     error: str
+    legacy_id: int | None = None
+    uuid: UUID | None = None
 
 
 class BatchRefused(OrderflowError):

@@ -33,12 +33,33 @@ class PaymentStatus(StrEnum):
 
 
 class PaymentMethod(StrEnum):
-    VA = "va"
+    """Every payment method an order can carry: the canonical flat values of today's contract,
+    and the two older values (`va`, `indomaret`) that orders made under the older one may hold.
+    Which of them a caller may send is the contract version's business (see `orderflow.contracts`).
+    """
+
+    VA_BCA = "va_bca"
+    VA_BNI = "va_bni"
+    VA_BRI = "va_bri"
+    VA_MANDIRI = "va_mandiri"
+    VA_PERMATA = "va_permata"
+    VA_CIMB = "va_cimb"
+    VA_BSI = "va_bsi"
+    VA_MAYBANK = "va_maybank"
+    VA_BNC = "va_bnc"
+    VA_DANAMON = "va_danamon"
+    VA_ARTHA_GRAHA = "va_artha_graha"
+    VA_MUAMALAT = "va_muamalat"
+    VA_BTN = "va_btn"
+    VA_OCBC = "va_ocbc"
+    VA_BJB = "va_bjb"
+    VA_SAHABAT_SAMPOERNA = "va_sahabat_sampoerna"
+    VA_ARTAJASA = "va_artajasa"
     QRIS = "qris"
     CARD = "card"
     INVOICE = "invoice"
+    PAYMENT_LINK = "payment_link"
     ALFAMART = "alfamart"
-    INDOMARET = "indomaret"
     OVO = "ovo"
     DANA = "dana"
     SHOPEEPAY = "shopeepay"
@@ -48,6 +69,9 @@ class PaymentMethod(StrEnum):
     BANK_TRANSFER = "bank_transfer"
     MARKETPLACE = "marketplace"
     COD = "cod"
+    # Only in the older contract: a virtual account of an unnamed bank, and Indomaret.
+    VA = "va"
+    INDOMARET = "indomaret"
 
 
 _S = OrderStatus
@@ -101,9 +125,10 @@ PAYMENT_TIME_FIELDS: tuple[str, ...] = tuple(f"{p.value}_time" for p in PaymentS
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """What a caller asks an order to become."""
+    """What a caller asks an order to become; `status` None keeps the order's status (a change
+    of the payment status only)."""
 
-    status: OrderStatus
+    status: OrderStatus | None
     payment_status: PaymentStatus | None = None
     details: PaymentDetails = PaymentDetails()
     by: str | None = None
@@ -149,13 +174,14 @@ def can_change_payment_status(current: PaymentStatus, target: PaymentStatus) -> 
 
 def decide(status: OrderStatus, payment_status: PaymentStatus, target: Target) -> Decision:
     """Decide what happens to an order in (`status`, `payment_status`) asked to become `target`."""
-    if not can_change_status(status, target.status):
+    wanted_status = target.status or status
+    if not can_change_status(status, wanted_status):
         return Decision(
             status,
             payment_status,
             refusal=Refusal(
                 RefusalCode.INVALID_TRANSITION,
-                f"{status.value} → {target.status.value} is not allowed",
+                f"{status.value} → {wanted_status.value} is not allowed",
             ),
         )
     wanted_payment = target.payment_status or payment_status
@@ -169,9 +195,9 @@ def decide(status: OrderStatus, payment_status: PaymentStatus, target: Target) -
             ),
         )
     return Decision(
-        target.status,
+        wanted_status,
         wanted_payment,
-        entered_status=target.status if target.status != status else None,
+        entered_status=wanted_status if wanted_status != status else None,
         entered_payment_status=wanted_payment if wanted_payment != payment_status else None,
     )
 

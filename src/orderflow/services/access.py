@@ -40,6 +40,7 @@ class Principal:
     api_key_id: int
     api_key_prefix: str
     scopes: frozenset[str]
+    contract: str  # the contract version the key answers in unless a request asks otherwise
 
     def require(self, scope: Scope) -> None:
         """Raise Forbidden unless this key carries `scope`."""
@@ -71,25 +72,28 @@ def _prefix_of(key: str) -> str | None:
 
 
 async def create_business(
-    uow_factory: UnitOfWorkFactory, name: str, clock: Clock = utc_now
+    uow_factory: UnitOfWorkFactory, name: str, contract: str, clock: Clock = utc_now
 ) -> IssuedKey:
-    """Create a business and its first secret (`sk_`) key, which has every scope."""
+    """Create a business and its first secret (`sk_`) key, which has every scope and answers in
+    the contract version `contract` (the caller checked it is one)."""
     name = name.strip()
     if not name or len(name) > 255:
         raise InvalidInput("invalid business name", {"name": ["must be 1 to 255 characters"]})
     async with uow_factory() as uow:
         business_id = await uow.tenants.add_business(name, clock())
         await uow.commit()
-    return await create_api_key(uow_factory, business_id, None, clock)
+    return await create_api_key(uow_factory, business_id, None, contract, clock)
 
 
 async def create_api_key(
     uow_factory: UnitOfWorkFactory,
     business_id: int,
     scopes: frozenset[str] | None,
+    contract: str,
     clock: Clock = utc_now,
 ) -> IssuedKey:
-    """Issue a key: `sk_` with every scope when `scopes` is None, else `rk_` with just those."""
+    """Issue a key: `sk_` with every scope when `scopes` is None, else `rk_` with just those;
+    it answers in the contract version `contract` (the caller checked it is one)."""
     if scopes is not None:
         unknown = sorted(scopes - ALL_SCOPES)
         if unknown or not scopes:
@@ -104,7 +108,7 @@ async def create_api_key(
         if await uow.tenants.get_business(business_id) is None:
             raise NotFound(f"business {business_id} not found")
         await uow.tenants.add_api_key(
-            business_id, prefix, hash_key(key), scopes or ALL_SCOPES, clock()
+            business_id, prefix, hash_key(key), scopes or ALL_SCOPES, contract, clock()
         )
         await uow.commit()
     return IssuedKey(key=key, prefix=prefix, business_id=business_id)
@@ -175,7 +179,7 @@ async def authenticate(
     if record is None or record.revoked or not hmac.compare_digest(record.key_hash, presented):
         raise Unauthorized("Unauthorized")
     scopes = ALL_SCOPES if prefix.startswith(SECRET_KIND) else record.scopes
-    principal = Principal(record.business_id, record.id, record.prefix, scopes)
+    principal = Principal(record.business_id, record.id, record.prefix, scopes, record.contract)
     if cache is not None:
         cache.put(presented, principal)
     return principal

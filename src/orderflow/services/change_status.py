@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from uuid import UUID
 
 from orderflow.domain.errors import BatchRefused, Rejection
 from orderflow.domain.lifecycle import (
@@ -17,7 +18,14 @@ from orderflow.domain.lifecycle import (
 from orderflow.services.idempotency import Idempotent, remember, replay_if_seen
 from orderflow.services.order_events import change_events
 from orderflow.services.retry import retrying
-from orderflow.services.unit_of_work import Actor, AppliedChange, OrderSnapshot, UnitOfWorkFactory
+from orderflow.services.unit_of_work import (
+    Actor,
+    AppliedChange,
+    OrderRef,
+    OrderSnapshot,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 ORDER_NOT_FOUND = "order_not_found"
 INVALID_TRANSITION = "invalid_transition"
@@ -25,9 +33,10 @@ INVALID_TRANSITION = "invalid_transition"
 
 @dataclass(frozen=True, slots=True)
 class ChangeOrderStatus:
-    """Move every order in `ids` to `target` (duplicates collapse to the first occurrence)."""
+    """Move every order in `ids` to `target` (duplicates collapse to the first occurrence, also
+    when one names the order by its UUID and another by its numeric id)."""
 
-    ids: Sequence[int]
+    ids: Sequence[OrderRef]
     target: Target
     skip_refused: bool = False
     dry_run: bool = False
@@ -37,7 +46,7 @@ class ChangeOrderStatus:
 class ChangeOrderStatuses:
     """Move each order to its own target (`rows` of id and target, first occurrence wins)."""
 
-    rows: Sequence[tuple[int, Target]]
+    rows: Sequence[tuple[OrderRef, Target]]
     skip_refused: bool = False
     dry_run: bool = False
 
@@ -47,6 +56,7 @@ class OrderState:
     """An order of the batch as it is after the command (or would be, in a dry run)."""
 
     id: int
+    uuid: UUID
     order_id: str
     status: OrderStatus
     payment_status: PaymentStatus
@@ -80,12 +90,13 @@ async def change_status(
     With `idempotency`, the answer is stored with the change (a dry run changes and stores
     nothing); a conflict the database aborted is run again.
     """
+    wanted: dict[OrderRef, Target]
     if isinstance(command, ChangeOrderStatus):
         wanted = dict.fromkeys(command.ids, command.target)
     else:
         wanted = {}
-        for id_, target in command.rows:
-            wanted.setdefault(id_, target)
+        for ref, target in command.rows:
+            wanted.setdefault(ref, target)
     if command.dry_run:
         idempotency = None
     return await retrying(lambda: _apply(uow_factory, actor, command, wanted, clock, idempotency))
@@ -95,7 +106,7 @@ async def _apply(
     uow_factory: UnitOfWorkFactory,
     actor: Actor,
     command: ChangeOrderStatus | ChangeOrderStatuses,
-    wanted: dict[int, Target],
+    wanted: dict[OrderRef, Target],
     clock: Clock,
     idempotency: Idempotent[ChangeStatusResult] | None,
 ) -> ChangeStatusResult:
@@ -105,8 +116,10 @@ async def _apply(
     ) as uow:
         if idempotency:
             await replay_if_seen(uow, idempotency.key, clock())
-        snapshots = await uow.orders.lock_for_change(sorted(wanted), lock=not command.dry_run)
-        result, applied = _plan(wanted, snapshots)
+        by_id = await _numbered(uow, wanted)
+        ids = sorted({id_ for id_, _, _ in by_id if id_ is not None})
+        snapshots = await uow.orders.lock_for_change(ids, lock=not command.dry_run)
+        result, applied = _plan(by_id, snapshots)
         if result.rejected and not command.skip_refused:
             refusal = _refusal(result.rejected, len(wanted))
             if idempotency:
@@ -129,17 +142,39 @@ async def _apply(
     return result
 
 
+async def _numbered(
+    uow: UnitOfWork, wanted: dict[OrderRef, Target]
+) -> list[tuple[int | None, OrderRef, Target]]:
+    """Each wanted order's numeric id (None: no such UUID), as named and with its target; an
+    order named twice (by UUID and by number) keeps its first mention. One statement finds
+    every UUID of the batch."""
+    uuids = [ref for ref in wanted if isinstance(ref, UUID)]
+    if not uuids:
+        return [(ref, ref, target) for ref, target in wanted.items() if isinstance(ref, int)]
+    found = await uow.orders.ids_by_uuid(uuids)
+    seen: set[int] = set()
+    numbered: list[tuple[int | None, OrderRef, Target]] = []
+    for ref, target in wanted.items():
+        id_ = found.get(ref) if isinstance(ref, UUID) else ref
+        if id_ is not None:
+            if id_ in seen:
+                continue
+            seen.add(id_)
+        numbered.append((id_, ref, target))
+    return numbered
+
+
 def _plan(
-    wanted: dict[int, Target], snapshots: dict[int, OrderSnapshot]
+    wanted: list[tuple[int | None, OrderRef, Target]], snapshots: dict[int, OrderSnapshot]
 ) -> tuple[ChangeStatusResult, list[AppliedChange]]:
     """Decide each distinct (status, payment status, target) once, not once per order."""
     result = ChangeStatusResult()
     applied: list[AppliedChange] = []
     decisions: dict[tuple[OrderStatus, PaymentStatus, Target], Decision] = {}
-    for id_, target in wanted.items():
-        snap = snapshots.get(id_)
+    for id_, ref, target in wanted:
+        snap = snapshots.get(id_) if id_ is not None else None
         if snap is None:
-            result.rejected.append(Rejection(id_, ORDER_NOT_FOUND, f"order {id_} not found"))
+            result.rejected.append(Rejection(ref, ORDER_NOT_FOUND, f"order {ref} not found"))
             continue
         key = (snap.status, snap.payment_status, target)
         decision = decisions.get(key)
@@ -147,12 +182,16 @@ def _plan(
             decision = decisions[key] = decide(snap.status, snap.payment_status, target)
         if decision.refusal is not None:
             result.rejected.append(
-                Rejection(id_, decision.refusal.code.value, decision.refusal.message)
+                Rejection(
+                    ref, decision.refusal.code.value, decision.refusal.message, snap.id, snap.uuid
+                )
             )
             continue
         if decision.changes:
             applied.append(AppliedChange(snap, decision, target))
-        result.data.append(OrderState(id_, snap.order_id, decision.status, decision.payment_status))
+        result.data.append(
+            OrderState(snap.id, snap.uuid, snap.order_id, decision.status, decision.payment_status)
+        )
     return result, applied
 
 

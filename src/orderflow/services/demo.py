@@ -10,7 +10,7 @@ from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 from orderflow.services.access import ALL_SCOPES, hash_key
 from orderflow.services.change_status import ChangeOrderStatus, change_status, utc_now
 from orderflow.services.orders import create_order
-from orderflow.services.unit_of_work import Actor, NewItem, NewOrder, UnitOfWorkFactory
+from orderflow.services.unit_of_work import Actor, NewItem, NewOrder, OrderFilter, UnitOfWorkFactory
 
 DEMO_BUSINESS = "Demo Store"
 # A fixed, published key so `make run` can print a curl that works every time. Demo data only.
@@ -51,29 +51,43 @@ class DemoInfo:
     business_id: int
     api_key: str
     created: bool
+    example_uuid: str  # an order of the demo business, for the printed curl
 
 
-async def seed_demo(uow_factory: UnitOfWorkFactory, orders: int = 200, seed: int = 7) -> DemoInfo:
-    """Create the demo business, key and orders unless they exist already."""
+async def seed_demo(
+    uow_factory: UnitOfWorkFactory, contract: str, orders: int = 200, seed: int = 7
+) -> DemoInfo:
+    """Create the demo business, key (answering in `contract`) and orders unless they exist."""
     async with uow_factory() as uow:
         key = await uow.tenants.find_api_key(DEMO_PREFIX)
         if key is not None:
-            return DemoInfo(key.business_id, DEMO_KEY, created=False)
+            return DemoInfo(
+                key.business_id, DEMO_KEY, False, await _example(uow_factory, key.business_id)
+            )
         business_id = await uow.tenants.add_business(DEMO_BUSINESS, utc_now())
         await uow.tenants.add_api_key(
-            business_id, DEMO_PREFIX, hash_key(DEMO_KEY), ALL_SCOPES, utc_now()
+            business_id, DEMO_PREFIX, hash_key(DEMO_KEY), ALL_SCOPES, contract, utc_now()
         )
         await uow.commit()
     actor = Actor(business_id=business_id, request_id="demo-seed")
     rng = random.Random(seed)
     await _seed_orders(uow_factory, actor, orders, rng)
-    return DemoInfo(business_id, DEMO_KEY, created=True)
+    return DemoInfo(business_id, DEMO_KEY, True, await _example(uow_factory, business_id))
+
+
+async def _example(uow_factory: UnitOfWorkFactory, business_id: int) -> str:
+    """The UUID of the demo business's newest pending order, for the printed curl."""
+    pending = OrderFilter(statuses=frozenset({OrderStatus.PENDING}))
+    async with uow_factory(business_id, write=False) as uow:
+        rows = await uow.orders.list_page(pending, None, older=True, limit=1)
+    return str(rows[0]["uuid"]) if rows else "<order uuid>"
 
 
 async def _seed_orders(
     uow_factory: UnitOfWorkFactory, actor: Actor, count: int, rng: random.Random
 ) -> None:
-    methods = [m for m in PaymentMethod if m is not PaymentMethod.NO_PAYMENT]
+    older = (PaymentMethod.NO_PAYMENT, PaymentMethod.VA, PaymentMethod.INDOMARET)
+    methods = [m for m in PaymentMethod if m not in older]
     plans: list[tuple[int, OrderStatus, PaymentStatus]] = []
     for n in range(count):
         name, price = rng.choice(_PRODUCTS)

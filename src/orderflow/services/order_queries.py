@@ -13,6 +13,7 @@ from orderflow.services.unit_of_work import (
     HistoryEntry,
     Keyset,
     OrderFilter,
+    OrderRef,
     UnitOfWorkFactory,
 )
 
@@ -86,11 +87,11 @@ async def export_orders(
 
 
 async def order_history(
-    uow_factory: UnitOfWorkFactory, actor: Actor, id: int
+    uow_factory: UnitOfWorkFactory, actor: Actor, ref: OrderRef
 ) -> list[HistoryEntry]:
     """Every applied change of one order of the caller's business, oldest first."""
     async with uow_factory(actor.business_id, write=False) as uow:
-        entries = await uow.orders.history(id)
+        entries = await uow.orders.history(ref)
     if entries is None:
-        raise NotFound(f"order {id} not found")
+        raise NotFound(f"order {ref} not found")
     return entries

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from orderflow.domain.errors import BatchRefused, OrderflowError, Rejection
 from orderflow.domain.lifecycle import Target
@@ -23,7 +24,7 @@ from orderflow.services.change_status import (
     utc_now,
 )
 from orderflow.services.idempotency import Idempotent
-from orderflow.services.unit_of_work import Actor, StoredResponse, UnitOfWorkFactory
+from orderflow.services.unit_of_work import Actor, OrderRef, StoredResponse, UnitOfWorkFactory
 
 VALIDATION_ERROR = "validation_error"
 DUPLICATE_ORDER = "duplicate_order"
@@ -34,7 +35,7 @@ class UploadRow:
     """One valid row: the order (by `id`, by `order_number`, or both) and its target."""
 
     row: int  # as a spreadsheet numbers it: the header is row 1
-    id: int | None
+    id: OrderRef | None
     order_number: str | None
     target: Target
 
@@ -45,10 +46,12 @@ class RowRejection:
 
     row: int
     column: str | None
-    id: int | None
+    id: OrderRef | None  # as the row gave it
     order_id: str | None
     error_code: str
     error: str
+    legacy_id: int | None = None  # the order's own ids, when the change path found it
+    uuid: UUID | None = None
 
 
 class RowsRefused(OrderflowError):
@@ -135,12 +138,18 @@ async def upload_change_status(
 async def _resolve(
     uow_factory: UnitOfWorkFactory, actor: Actor, rows: Sequence[UploadRow]
 ) -> tuple[dict[int, UploadRow], list[RowRejection]]:
-    """Rows keyed by order id (first row wins), and the rows that name no order or a repeat."""
+    """Rows keyed by numeric order id (first row wins), and the rows that name no order or a
+    repeat. Order numbers and UUIDs are each looked up in one statement."""
     numbers = sorted({r.order_number for r in rows if r.order_number is not None})
-    known: dict[str, int] = {}
-    if numbers:
+    uuids = sorted({r.id for r in rows if isinstance(r.id, UUID)})
+    by_number: dict[str, int] = {}
+    by_uuid: dict[UUID, int] = {}
+    if numbers or uuids:
         async with uow_factory(actor.business_id, write=False) as uow:
-            known = await uow.orders.ids_by_number(numbers)
+            if numbers:
+                by_number = await uow.orders.ids_by_number(numbers)
+            if uuids:
+                by_uuid = await uow.orders.ids_by_uuid(uuids)
     by_id: dict[int, UploadRow] = {}
     rejected: list[RowRejection] = []
 
@@ -148,17 +157,22 @@ async def _resolve(
         rejected.append(RowRejection(row.row, column, row.id, row.order_number, code, error))
 
     for row in rows:
-        column, id_ = "id", row.id
+        column = "id"
+        id_ = by_uuid.get(row.id) if isinstance(row.id, UUID) else row.id
+        if row.id is not None and id_ is None and row.order_number is None:
+            reject(row, column, ORDER_NOT_FOUND, f"order {row.id} not found")
+            continue
         if row.order_number is not None:
-            column, id_ = "order_id", known.get(row.order_number)
-            if id_ is None:
+            column, numbered = "order_id", by_number.get(row.order_number)
+            if numbered is None:
                 reject(row, column, ORDER_NOT_FOUND, f"order {row.order_number} not found")
                 continue
-            if row.id is not None and row.id != id_:
+            if row.id is not None and id_ != numbered:
                 reject(
                     row, column, VALIDATION_ERROR, f"order {row.order_number} is not id {row.id}"
                 )
                 continue
+            id_ = numbered
         assert id_ is not None  # a row names its order by id, by number or both
         if id_ in by_id:
             reject(row, column, DUPLICATE_ORDER, f"the same order is in row {by_id[id_].row}")
@@ -177,11 +191,23 @@ def _column_of(rejection: Rejection) -> str:
 def _by_row(rejections: Sequence[Rejection], by_id: dict[int, UploadRow]) -> list[RowRejection]:
     result = []
     for r in rejections:
+        assert isinstance(r.id, int)  # the rows reach the change path by numeric id
         row = by_id[r.id]
         column = _column_of(r)
         if column == "id" and row.id is None:
             column = "order_id"
-        result.append(RowRejection(row.row, column, r.id, row.order_number, r.error_code, r.error))
+        result.append(
+            RowRejection(
+                row.row,
+                column,
+                row.id if row.id is not None else r.id,
+                row.order_number,
+                r.error_code,
+                r.error,
+                r.legacy_id,
+                r.uuid,
+            )
+        )
     return result
 
 

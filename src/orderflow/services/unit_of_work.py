@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
+from uuid import UUID
 
 from orderflow.domain.errors import OrderflowError
 from orderflow.domain.lifecycle import (
@@ -39,6 +40,10 @@ class StorageConflict(OrderflowError):
     code = "database_busy"
 
 
+# How a caller names an order: its UUIDv7 (today's contract) or its legacy numeric id.
+OrderRef = int | UUID
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who is acting, for history and scoping: the business, its API key and the request."""
@@ -54,6 +59,7 @@ class OrderSnapshot:
     """An order as the change path sees it, read while its row is locked."""
 
     id: int
+    uuid: UUID
     order_id: str
     status: OrderStatus
     payment_status: PaymentStatus
@@ -97,6 +103,7 @@ class NewOrder:
     items: Sequence[NewItem]
     shipping_cost: Decimal
     payment_method: PaymentMethod | None
+    uuid: UUID | None = None  # made by the service (UUIDv7); the database makes one without
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,9 +163,13 @@ class OrderRepository(Protocol):
         self, order: NewOrder, order_id: str, status: OrderStatus, now: datetime
     ) -> int | None: ...
 
-    async def get(self, id: int) -> OrderRecord | None: ...
+    async def get(self, ref: OrderRef) -> OrderRecord | None: ...
 
-    async def history(self, id: int) -> list[HistoryEntry] | None: ...
+    async def history(self, ref: OrderRef) -> list[HistoryEntry] | None: ...
+
+    async def ids_by_uuid(self, uuids: Sequence[UUID]) -> dict[UUID, int]:
+        """The numeric ids of the orders with these UUIDs (unknown ones are absent)."""
+        ...
 
     async def list_page(
         self, where: OrderFilter, after: Keyset | None, *, older: bool, limit: int
@@ -207,6 +218,7 @@ class ApiKeyRecord:
     key_hash: str
     scopes: frozenset[str]
     revoked: bool
+    contract: str  # the contract version it answers in by default
 
 
 class TenantRepository(Protocol):
@@ -219,7 +231,13 @@ class TenantRepository(Protocol):
     async def find_business_by_name(self, name: str) -> BusinessRecord | None: ...
 
     async def add_api_key(
-        self, business_id: int, prefix: str, key_hash: str, scopes: frozenset[str], now: datetime
+        self,
+        business_id: int,
+        prefix: str,
+        key_hash: str,
+        scopes: frozenset[str],
+        contract: str,
+        now: datetime,
     ) -> int: ...
 
     async def find_api_key(self, prefix: str) -> ApiKeyRecord | None: ...

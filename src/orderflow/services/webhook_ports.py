@@ -20,6 +20,7 @@ class WebhookEndpoint:
     secret: str
     created_at: datetime
     updated_at: datetime
+    contract: str  # the contract version its payloads follow
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,11 @@ class ClaimedDelivery:
     event_id: str
     event_type: str
     occurred_at: datetime
-    data: bytes
+    data: bytes  # the event's JSON object as stored
+    contract: str = ""  # the endpoint's contract version, which renders `data`
+    order_id: int | None = None  # the order's numeric id
+    business_id: int = 0
+    business_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +86,13 @@ class WebhookRepository(Protocol):
     """Endpoints and their deliveries, of one business; another business's do not exist here."""
 
     async def add(
-        self, url: str, events: frozenset[str], is_active: bool, secret: str, now: datetime
+        self,
+        url: str,
+        events: frozenset[str],
+        is_active: bool,
+        secret: str,
+        contract: str,
+        now: datetime,
     ) -> int: ...
 
     async def get(self, id: int) -> WebhookEndpoint | None: ...

@@ -26,9 +26,16 @@ from orderflow.services.webhook_ports import (
 )
 
 
+def stored_data(delivery: ClaimedDelivery) -> bytes:
+    """The event's data exactly as stored (a relay that knows no contract versions)."""
+    return delivery.data
+
+
 @dataclass(frozen=True, slots=True)
 class RelayConfig:
     schedule: RetrySchedule
+    # The `data` a delivery sends: the stored event rendered in its endpoint's contract version.
+    render: Callable[[ClaimedDelivery], bytes] = stored_data
     batch_size: int = 100  # deliveries leased and sent per round
     concurrency: int = 20  # POSTs in flight at once
     lease_s: float = 60.0  # longer than the send timeout: an unrecorded lease is retried after it
@@ -95,7 +102,10 @@ async def deliver_due(
     async def attempt(delivery: ClaimedDelivery) -> DeliveryOutcome:
         async with gate:
             body = envelope(
-                delivery.event_type, delivery.event_id, delivery.occurred_at, delivery.data
+                delivery.event_type,
+                delivery.event_id,
+                delivery.occurred_at,
+                config.render(delivery),
             )
             sent_at = clock()
             headers = signed_headers(delivery.secret, delivery.event_id, sent_at, body)

@@ -47,6 +47,7 @@ class Outbound:
 class CreateWebhook:
     url: str
     events: frozenset[str]
+    contract: str  # the contract version its payloads follow (the caller checked it is one)
     is_active: bool = True
 
 
@@ -57,6 +58,7 @@ class UpdateWebhook:
     url: str | None = None
     events: frozenset[str] | None = None
     is_active: bool | None = None
+    contract: str | None = None
 
 
 def new_secret() -> str:
@@ -142,7 +144,7 @@ async def create_webhook(
         await send_test_event(outbound, actor.business_id, command.url, secret, clock)
     async with uow_factory(actor.business_id) as uow:
         endpoint_id = await uow.webhooks.add(
-            command.url, command.events, command.is_active, secret, clock()
+            command.url, command.events, command.is_active, secret, command.contract, clock()
         )
         endpoint = await uow.webhooks.get(endpoint_id)
         await uow.commit()
@@ -194,6 +196,7 @@ async def update_webhook(
         url=command.url if command.url is not None else current.url,
         events=command.events if command.events is not None else current.events,
         is_active=command.is_active if command.is_active is not None else current.is_active,
+        contract=command.contract if command.contract is not None else current.contract,
         updated_at=clock(),
     )
     if changed.is_active and (not current.is_active or changed.url != current.url):

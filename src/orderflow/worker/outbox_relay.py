@@ -8,13 +8,30 @@ import logging
 
 from orderflow.bootstrap import Container
 from orderflow.config import Settings
+from orderflow.contracts.payloads import render_data
 from orderflow.domain.webhooks import RetrySchedule
 from orderflow.services.unit_of_work import UnitOfWorkFactory
-from orderflow.services.webhook_ports import SenderFactory, UrlGuard, WebhookSender
+from orderflow.services.webhook_ports import (
+    ClaimedDelivery,
+    SenderFactory,
+    UrlGuard,
+    WebhookSender,
+)
 from orderflow.services.webhook_relay import RelayConfig, relay_round
 from orderflow.services.webhooks import url_guard
 
 log = logging.getLogger("orderflow.relay")
+
+
+def rendered(delivery: ClaimedDelivery) -> bytes:
+    """A delivery's data in its endpoint's contract version."""
+    return render_data(
+        delivery.contract,
+        delivery.event_type,
+        delivery.data,
+        delivery.business_id,
+        delivery.business_name,
+    )
 
 
 def relay_config(settings: Settings) -> RelayConfig:
@@ -26,6 +43,7 @@ def relay_config(settings: Settings) -> RelayConfig:
         batch_size=settings.webhook_batch_size,
         concurrency=settings.webhook_concurrency,
         lease_s=settings.webhook_lease_s,
+        render=rendered,
     )
 
 

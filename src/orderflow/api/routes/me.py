@@ -1,6 +1,8 @@
-"""Who am I: the business and scopes behind the calling key."""
+"""Who am I: Scalev's `AuthenticatedIdentity` for the calling API key."""
 
 from __future__ import annotations
+
+import re
 
 from fastapi import APIRouter
 from starlette.responses import Response
@@ -8,22 +10,34 @@ from starlette.responses import Response
 from orderflow.api.deps import PrincipalDep, UowFactoryDep
 from orderflow.api.openapi import error_responses
 from orderflow.api.responses import OrjsonResponse
-from orderflow.api.schemas import MeResponse
+from orderflow.api.schemas import AuthenticatedIdentity
 from orderflow.services.access import describe_business
 
 router = APIRouter(prefix="/v3", tags=["account"])
 
 
-@router.get("/me", response_model=MeResponse, responses=error_responses(401, 429, 503))
+def username(name: str) -> str:
+    """A business name as a username: lower case, words joined by dashes."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "business"
+
+
+@router.get("/me", response_model=AuthenticatedIdentity, responses=error_responses(401, 429, 503))
 async def me(principal: PrincipalDep, uow_factory: UowFactoryDep) -> Response:
-    """The business and scopes of the calling API key."""
+    """The calling key's identity: authenticated by API key, for one business, with its scopes."""
     business = await describe_business(uow_factory, principal.business_id)
     return OrjsonResponse(
         {
-            "data": {
-                "business": {"id": business.id, "name": business.name},
-                "api_key_prefix": principal.api_key_prefix,
-                "scopes": sorted(principal.scopes),
-            }
+            "auth_method": "api_key",
+            "user": None,
+            "oauth_application": None,
+            "connected_businesses": [
+                {
+                    "unique_id": str(business.id),
+                    "username": username(business.name),
+                    "name": business.name,
+                    "is_enabled": True,
+                    "scopes": sorted(principal.scopes),
+                }
+            ],
         }
     )

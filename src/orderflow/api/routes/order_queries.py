@@ -8,16 +8,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response, StreamingResponse
 
+from orderflow.api.contract import contract_of
 from orderflow.api.csv_export import csv_chunks
 from orderflow.api.deps import CursorCodecDep, ListOrdersActor, ReadOrderActor, UowFactoryDep
-from orderflow.api.openapi import READING, error_responses
-from orderflow.api.order_query_schemas import OrderListResponse, StatusHistoryResponse
+from orderflow.api.openapi import READING, Versioned, error_responses, versioned
+from orderflow.api.order_query_schemas import (
+    LegacyOrderListResponse,
+    OrderListResponse,
+    StatusHistoryResponse,
+)
 from orderflow.api.responses import OrjsonResponse
-from orderflow.api.schemas import MAX_ID
+from orderflow.api.routes.orders import OrderPath, order_ref
 from orderflow.api.views import history_body, order_summary
+from orderflow.contracts.versions import PAYMENT_METHODS, Contract
 from orderflow.domain.errors import InvalidInput
 from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 from orderflow.services.order_queries import (
@@ -31,8 +37,17 @@ from orderflow.services.unit_of_work import OrderFilter
 
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
 
-MIN_SEARCH, MAX_SEARCH = 3, 100
-_STATUS_NAMES = frozenset(s.value for s in OrderStatus)
+MAX_SEARCH = 100
+# Scalev's `shipped_rts`: shipped, or returned to sender.
+STATUS_GROUPS = {"shipped_rts": (OrderStatus.SHIPPED, OrderStatus.RTS)}
+_STATUS_NAMES = frozenset(s.value for s in OrderStatus) | frozenset(STATUS_GROUPS)
+_STATUS_LIST = ", ".join([*(s.value for s in OrderStatus), *STATUS_GROUPS])
+# What a filter's status parameter takes: names, comma-separated (a trailing comma is fine).
+_ANY_CASE = "|".join(
+    "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in name)
+    for name in sorted(_STATUS_NAMES)
+)
+STATUS_PATTERN = rf"^\s*({_ANY_CASE})\s*(,\s*({_ANY_CASE})\s*)*,?\s*$"
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -45,7 +60,7 @@ def _statuses(value: str | None) -> frozenset[OrderStatus]:
     names = [part.strip().lower() for part in (value or "").split(",") if part.strip()]
     unknown = [name for name in names if name not in _STATUS_NAMES]
     if unknown:
-        allowed = ", ".join(s.value for s in OrderStatus)
+        allowed = _STATUS_LIST
         raise InvalidInput(
             "Invalid request: status",
             {
@@ -54,19 +69,39 @@ def _statuses(value: str | None) -> frozenset[OrderStatus]:
                 ]
             },
         )
-    return frozenset(OrderStatus(name) for name in names)
+    statuses: set[OrderStatus] = set()
+    for name in names:
+        statuses.update(STATUS_GROUPS.get(name) or (OrderStatus(name),))
+    return frozenset(statuses)
+
+
+def _method(contract: Contract, value: str | None) -> PaymentMethod | None:
+    if value is None:
+        return None
+    allowed = {m.value: m for m in PAYMENT_METHODS[contract]}
+    if value not in allowed:
+        raise InvalidInput(
+            "Invalid request: payment_method",
+            {"payment_method": [f"use one of: {', '.join(allowed)}"]},
+        )
+    return allowed[value]
 
 
 def order_filter(
+    request: Request,
     status: Annotated[
         str | None,
         Query(
-            description="One or several statuses, comma-separated (e.g. `confirmed,in_process`)",
+            description="One or several statuses, comma-separated (e.g. `confirmed,in_process`); "
+            "`shipped_rts` is shipped or rts",
             examples=["confirmed,in_process"],
+            pattern=STATUS_PATTERN,
         ),
     ] = None,
     payment_status: Annotated[PaymentStatus | None, Query(description="Payment status")] = None,
-    payment_method: Annotated[PaymentMethod | None, Query(description="Payment method")] = None,
+    payment_method: Annotated[
+        str | None, Query(description="Payment method (the contract version's names)")
+    ] = None,
     created_since: Annotated[
         datetime | None,
         Query(description="Created at or after (ISO 8601; without an offset it is UTC)"),
@@ -79,22 +114,17 @@ def order_filter(
         str | None,
         Query(
             max_length=MAX_SEARCH,
-            description="Part of the order number, customer name, phone or email (any case); "
-            "at least 3 characters",
+            description="Part of the order number, customer name, phone or email (any case, "
+            "any length; from 3 characters a trigram index answers it on PostgreSQL)",
         ),
     ] = None,
 ) -> OrderFilter:
     """The filter shared by the list and the export."""
     term = (search or "").strip() or None
-    if term is not None and len(term) < MIN_SEARCH:
-        # Shorter terms have no trigram, so no index could answer them.
-        raise InvalidInput(
-            "Invalid request: search", {"search": [f"give at least {MIN_SEARCH} characters"]}
-        )
     return OrderFilter(
         statuses=_statuses(status),
         payment_status=payment_status,
-        payment_method=payment_method,
+        payment_method=_method(contract_of(request), payment_method),
         created_since=_utc(created_since),
         created_until=_utc(created_until),
         search=term,
@@ -104,13 +134,25 @@ def order_filter(
 OrderFilterDep = Annotated[OrderFilter, Depends(order_filter)]
 
 
+versioned(
+    "get",
+    "/v3/orders",
+    Versioned(
+        answer={
+            Contract.V2025_01_01: LegacyOrderListResponse,
+            Contract.V2026_07_21: OrderListResponse,
+        }
+    ),
+)
+
+
 @router.get(
     "",
-    response_model=OrderListResponse,
     summary="List orders",
-    responses=error_responses(*READING),
+    responses={200: {"description": "One page of orders"}, **error_responses(*READING)},
 )
 async def list_(
+    request: Request,
     where: OrderFilterDep,
     actor: ListOrdersActor,
     uow_factory: UowFactoryDep,
@@ -133,12 +175,16 @@ async def list_(
         PageRequest(page_size, next_cursor, previous_cursor),
         codec,
     )
+    contract = contract_of(request)
     return OrjsonResponse(
         {
-            "data": [order_summary(row) for row in page.orders],
+            "data": [order_summary(contract, row) for row in page.orders],
             "is_paginated": True,
+            "has_next": page.next_cursor is not None,
+            "has_previous": page.previous_cursor is not None,
             "next_cursor": page.next_cursor,
             "previous_cursor": page.previous_cursor,
+            "page_size": page_size,
         }
     )
 
@@ -156,12 +202,12 @@ async def list_(
     },
 )
 async def export(
-    where: OrderFilterDep, actor: ListOrdersActor, uow_factory: UowFactoryDep
+    request: Request, where: OrderFilterDep, actor: ListOrdersActor, uow_factory: UowFactoryDep
 ) -> Response:
     """Every order matching the list's filters as a streamed CSV file (UTF-8 with BOM)."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return StreamingResponse(
-        csv_chunks(export_orders(uow_factory, actor, where)),
+        csv_chunks(export_orders(uow_factory, actor, where), contract_of(request)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="orders-{stamp}.csv"'},
     )
@@ -174,9 +220,8 @@ async def export(
     responses=error_responses(*READING, 404),
 )
 async def status_history(
-    id: Annotated[int, Path(ge=1, le=MAX_ID, description="Order primary key ID")],
-    actor: ReadOrderActor,
-    uow_factory: UowFactoryDep,
+    request: Request, id: OrderPath, actor: ReadOrderActor, uow_factory: UowFactoryDep
 ) -> Response:
     """Every applied change of the order, oldest first, with who, which key and which request."""
-    return OrjsonResponse(history_body(await order_history(uow_factory, actor, id)))
+    entries = await order_history(uow_factory, actor, order_ref(id))
+    return OrjsonResponse(history_body(contract_of(request), entries))

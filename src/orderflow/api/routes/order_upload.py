@@ -8,15 +8,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from starlette.responses import Response
 
+from orderflow.api.contract import contract_of
 from orderflow.api.csv_upload import MAX_FILE_BYTES, read_upload
 from orderflow.api.deps import ChangeStatusActor, IdempotencyKeyDep, UowFactoryDep
 from orderflow.api.idempotency import idempotent
-from orderflow.api.openapi import error_responses
-from orderflow.api.order_query_schemas import UploadChangeStatusResponse, UploadErrorResponse
+from orderflow.api.openapi import Versioned, error_responses, versioned
+from orderflow.api.order_query_schemas import (
+    LegacyUploadChangeStatusResponse,
+    UploadChangeStatusResponse,
+    UploadErrorResponse,
+)
 from orderflow.api.responses import OrjsonResponse
 from orderflow.api.schemas import OnError
 from orderflow.api.telemetry import observed_upload
 from orderflow.api.views import upload_body
+from orderflow.contracts.versions import Contract
 from orderflow.domain.errors import InvalidInput
 from orderflow.services.idempotency import IdempotencyKey, fingerprint
 from orderflow.services.status_upload import UploadChangeStatus, UploadResult
@@ -33,6 +39,18 @@ def _zone(name: str) -> ZoneInfo:
         raise InvalidInput(
             "Invalid request: tz", {"tz": [f"unknown time zone {name!r}; e.g. Asia/Jakarta"]}
         ) from None
+
+
+versioned(
+    "post",
+    "/v3/orders/upload-change-status",
+    Versioned(
+        answer={
+            Contract.V2025_01_01: LegacyUploadChangeStatusResponse,
+            Contract.V2026_07_21: UploadChangeStatusResponse,
+        }
+    ),
+)
 
 
 @router.post(
@@ -71,15 +89,16 @@ async def upload_change_status_csv(
 ) -> Response:
     """Apply each row's status change (rows may ask for different statuses) in one transaction."""
     zone = _zone(tz)
+    contract = contract_of(request)
     data = await file.read(MAX_FILE_BYTES + 1)
-    rows, invalid = read_upload(data, file.filename, zone)
+    rows, invalid = read_upload(data, file.filename, zone, contract)
     command = UploadChangeStatus(
         rows, invalid, skip_refused=on_error is OnError.SKIP, dry_run=dry_run
     )
     include_rejected = on_error is OnError.SKIP or dry_run
 
     def render(result: UploadResult) -> dict[str, Any]:
-        return upload_body(result, include_rejected=include_rejected)
+        return upload_body(contract, result, include_rejected=include_rejected)
 
     if idempotency_key is not None:
         # A client picks a new multipart boundary on every retry: what makes this request this
@@ -89,6 +108,6 @@ async def upload_change_status_csv(
         idempotency_key = IdempotencyKey(
             idempotency_key.key, fingerprint(request.method, url.path, url.query, content.encode())
         )
-    idempotency = idempotent(idempotency_key, 200, render)
+    idempotency = idempotent(idempotency_key, 200, render, contract)
     result = await observed_upload(uow_factory, actor, command, idempotency=idempotency)
     return OrjsonResponse(render(result))

@@ -7,11 +7,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
+from orderflow.api.bodies import read_body
+from orderflow.api.change_status_schemas import (
+    ChangeStatusRequest,
+    ChangeStatusResponse,
+    LegacyChangeStatusRequest,
+    LegacyChangeStatusResponse,
+)
+from orderflow.api.contract import contract_of
 from orderflow.api.deps import (
     BEARER_SECURITY,
     ChangeStatusCaller,
     CreateOrderActor,
-    IdempotencyKeyDep,
     IdempotencyKeyHeader,
     ReadOrderActor,
     UowFactoryDep,
@@ -19,38 +26,77 @@ from orderflow.api.deps import (
     uow_factory_of,
 )
 from orderflow.api.idempotency import idempotent
-from orderflow.api.openapi import CHANGING, READING, error_responses
+from orderflow.api.openapi import CHANGING, READING, Versioned, error_responses, versioned
+from orderflow.api.order_refs import ORDER_REF_SCHEMA, parse_order_ref
 from orderflow.api.responses import OrjsonResponse
 from orderflow.api.schemas import (
-    MAX_ID,
-    ChangeStatusRequest,
-    ChangeStatusResponse,
+    LegacyOrderCreateRequest,
+    LegacyOrderRead,
     OnError,
     OrderCreateRequest,
-    OrderResponse,
+    OrderRead,
 )
 from orderflow.api.targets import target_of
 from orderflow.api.telemetry import observed_change_status
 from orderflow.api.views import change_status_body, order_body
+from orderflow.contracts.versions import Contract
+from orderflow.domain.errors import InvalidInput
 from orderflow.services.change_status import ChangeOrderStatus, ChangeStatusResult
 from orderflow.services.orders import create_order, get_order
-from orderflow.services.unit_of_work import NewItem, NewOrder, OrderRecord
+from orderflow.services.unit_of_work import NewItem, NewOrder, OrderRecord, OrderRef
 
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
 
-OrderPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Order primary key ID")]
+OLDER, NEWER = Contract.V2025_01_01, Contract.V2026_07_21
+OrderPath = Annotated[
+    str,
+    Path(
+        description="The order's UUIDv7, or its legacy numeric id",
+        json_schema_extra={"oneOf": ORDER_REF_SCHEMA["oneOf"]},
+    ),
+]
+
+
+def order_ref(value: str) -> OrderRef:
+    """The order a path names; 400 if it names none."""
+    try:
+        return parse_order_ref(value)
+    except ValueError as exc:
+        raise InvalidInput("Invalid request: id", {"id": [str(exc)]}) from None
+
+
+async def _change_request(
+    request: Request, contract: Contract
+) -> ChangeStatusRequest | LegacyChangeStatusRequest:
+    if contract is OLDER:
+        return await read_body(request, LegacyChangeStatusRequest)
+    body = await read_body(request, ChangeStatusRequest)
+    if body.status is None and body.payment_status is None:
+        raise InvalidInput(
+            "Invalid request: status",
+            {"status": ["give status, payment_status or both"]},
+        )
+    return body
+
+
+versioned(
+    "post",
+    "/v3/orders/change-status",
+    Versioned(
+        body={OLDER: LegacyChangeStatusRequest, NEWER: ChangeStatusRequest},
+        answer={OLDER: LegacyChangeStatusResponse, NEWER: ChangeStatusResponse},
+    ),
+)
 
 
 @router.post(
     "/change-status",
-    response_model=ChangeStatusResponse,
     summary="Change order status in bulk",
-    responses=error_responses(*CHANGING),
+    responses={200: {"description": "Successful Response"}, **error_responses(*CHANGING)},
     openapi_extra=BEARER_SECURITY,
 )
 async def change_order_status(
     request: Request,
-    body: ChangeStatusRequest,
     actor: ChangeStatusCaller,
     key: IdempotencyKeyHeader = None,
     on_error: Annotated[
@@ -58,9 +104,11 @@ async def change_order_status(
     ] = OnError.FAIL,
     dry_run: Annotated[bool, Query(description="Validate and report, change nothing")] = False,
 ) -> Response:
-    """Change the status (and optionally payment status) of up to 10,000 orders at once."""
+    """Change the status, the payment status, or both, of up to 10,000 orders at once."""
     # The hot path: as few dependencies as FastAPI must solve (see `authorized`); the key and
     # the unit-of-work factory are read from the request here, as their dependencies would.
+    contract = contract_of(request)
+    body = await _change_request(request, contract)
     idempotency_key = await idempotency_key_of(request, key)
     command = ChangeOrderStatus(
         ids=body.ids,
@@ -71,29 +119,43 @@ async def change_order_status(
     include_rejected = on_error is OnError.SKIP or dry_run
 
     def render(result: ChangeStatusResult) -> dict[str, Any]:
-        return change_status_body(result, include_rejected=include_rejected)
+        return change_status_body(contract, result, include_rejected=include_rejected)
 
-    idempotency = idempotent(idempotency_key, 200, render)
+    idempotency = idempotent(idempotency_key, 200, render, contract)
     result = await observed_change_status(
         uow_factory_of(request), actor, command, idempotency=idempotency
     )
     return OrjsonResponse(render(result))
 
 
+versioned(
+    "post",
+    "/v3/orders",
+    Versioned(
+        body={OLDER: LegacyOrderCreateRequest, NEWER: OrderCreateRequest},
+        answer={OLDER: LegacyOrderRead, NEWER: OrderRead},
+        status="201",
+    ),
+)
+
+
 @router.post(
     "",
     status_code=201,
-    response_model=OrderResponse,
     summary="Create an order",
-    responses=error_responses(*CHANGING),
+    responses={201: {"description": "The order"}, **error_responses(*CHANGING)},
 )
 async def create(
-    body: OrderCreateRequest,
+    request: Request,
     actor: CreateOrderActor,
     uow_factory: UowFactoryDep,
-    idempotency_key: IdempotencyKeyDep,
+    key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Create an order: draft without a payment method, pending with one; payment unpaid."""
+    contract = contract_of(request)
+    model = LegacyOrderCreateRequest if contract is OLDER else OrderCreateRequest
+    body = await read_body(request, model)
+    idempotency_key = await idempotency_key_of(request, key)
     order = NewOrder(
         customer_name=body.customer.name,
         customer_phone=body.customer.phone,
@@ -104,21 +166,24 @@ async def create(
     )
 
     def render(record: OrderRecord) -> dict[str, Any]:
-        return {"data": order_body(record)}
+        return order_body(contract, record)
 
-    idempotency = idempotent(idempotency_key, 201, render)
+    idempotency = idempotent(idempotency_key, 201, render, contract)
     record = await create_order(uow_factory, actor, order, idempotency=idempotency)
     return OrjsonResponse(render(record), status_code=201)
 
 
+versioned("get", "/v3/orders/{id}", Versioned(answer={OLDER: LegacyOrderRead, NEWER: OrderRead}))
+
+
 @router.get(
     "/{id}",
-    response_model=OrderResponse,
     summary="Get an order",
-    responses=error_responses(*READING, 404),
+    responses={200: {"description": "The order"}, **error_responses(*READING, 404)},
 )
-async def read(id: OrderPath, actor: ReadOrderActor, uow_factory: UowFactoryDep) -> Response:
+async def read(
+    request: Request, id: OrderPath, actor: ReadOrderActor, uow_factory: UowFactoryDep
+) -> Response:
     """One order with every status field, timestamp, payment field and its status timelines."""
-    record = await get_order(uow_factory, actor, id)
-    body: dict[str, Any] = {"data": order_body(record)}
-    return OrjsonResponse(body)
+    record = await get_order(uow_factory, actor, order_ref(id))
+    return OrjsonResponse(order_body(contract_of(request), record))

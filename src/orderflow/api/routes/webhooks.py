@@ -45,7 +45,7 @@ async def create(
     outbound: OutboundDep,
 ) -> Response:
     """Register an endpoint; the answer carries its signing secret (shown only here)."""
-    command = CreateWebhook(body.url, frozenset(body.events), body.is_active)
+    command = CreateWebhook(body.url, frozenset(body.events), body.contract.value, body.is_active)
     endpoint = await webhooks.create_webhook(uow_factory, actor, command, outbound)
     return OrjsonResponse({"data": webhook_body(endpoint, with_secret=True)}, status_code=201)
 
@@ -92,6 +92,7 @@ async def change(
         url=body.url,
         events=frozenset(body.events) if body.events is not None else None,
         is_active=body.is_active,
+        contract=body.contract.value if body.contract is not None else None,
     )
     endpoint = await webhooks.update_webhook(uow_factory, actor, id, command, outbound)
     return OrjsonResponse({"data": webhook_body(endpoint)})

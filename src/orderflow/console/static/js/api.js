@@ -1,6 +1,7 @@
 // The public /v3 API, called with the key from session storage: the console has no other door.
 
 const KEY = "orderflow.apiKey";
+export const CONTRACT = "2026-07-21";
 
 export const session = {
   get key() {
@@ -42,7 +43,12 @@ export async function call(path, { method = "GET", query, json, form, raw = fals
   for (const [name, value] of Object.entries(query || {})) {
     if (value !== undefined && value !== null && value !== "") url.searchParams.set(name, value);
   }
-  const headers = { Authorization: `Bearer ${session.key}`, Accept: "application/json" };
+  // The console speaks the newest contract version, whatever the key is pinned to.
+  const headers = {
+    Authorization: `Bearer ${session.key}`,
+    Accept: "application/json",
+    "Orderflow-Contract": CONTRACT,
+  };
   let body;
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";

@@ -40,8 +40,9 @@ function select(id, name, options, { required = false, keep = true } = {}) {
 }
 
 function showForm(dialog, state) {
-  const status = select("c-status", "status", STATUSES.map((s) => [s, statusName(s)]), { required: true, keep: false });
-  if (state.body) status.value = state.body.status;
+  // "Leave as it is" changes the payment status only (the API takes either, or both).
+  const status = select("c-status", "status", STATUSES.map((s) => [s, statusName(s)]));
+  if (state.body) status.value = state.body.status || "";
   const paymentStatus = select("c-payment-status", "payment_status", PAYMENT_STATUSES.map((p) => [p, paymentName(p)]));
   const paymentMethod = select("c-payment-method", "payment_method", PAYMENT_METHODS.map((m) => [m, methodName(m)]));
   const input = (id, name, type = "text", extra = {}) => h("input", { id, name, type, ...extra });
@@ -87,10 +88,14 @@ function showForm(dialog, state) {
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const body = { ids: state.orders.map((o) => o.id), status: status.value };
+    const body = { ids: state.orders.map((o) => o.id) };
     for (const el of form.querySelectorAll("input, select")) {
-      if (el.name === "status" || !el.value || el.closest("[hidden]")) continue;
+      if (!el.value || el.closest("[hidden]")) continue;
       body[el.name] = el.name === "transfer_time" ? new Date(el.value).toISOString() : el.value.trim();
+    }
+    if (!body.status && !body.payment_status) {
+      error.textContent = t("change.need_target");
+      return;
     }
     if (body.by) localStorage.setItem(BY_KEY, body.by);
     state.body = body;
@@ -137,8 +142,9 @@ async function preview(dialog, state, error) {
   fill(
     dialog,
     h("h2", { id: "change-title" }, t("preview.title")),
-    h("p", { class: "target" }, statusName(state.body.status),
-      state.body.payment_status ? ` · ${paymentName(state.body.payment_status)}` : ""),
+    h("p", { class: "target" },
+      [state.body.status && statusName(state.body.status),
+        state.body.payment_status && paymentName(state.body.payment_status)].filter(Boolean).join(" · ")),
     summary([
       ["will-change", t("preview.will_change"), result.changed.length],
       ["already", t("preview.already"), result.unchanged.length],

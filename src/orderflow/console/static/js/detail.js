@@ -13,7 +13,7 @@ export async function openDetail(id, { onClose }) {
   let order;
   let history;
   try {
-    [order, history] = await Promise.all([getOrder(id).then((a) => a.data), statusHistory(id)]);
+    [order, history] = await Promise.all([getOrder(id), statusHistory(id)]);
   } catch (err) {
     fill(dialog, h("p", { class: "error", role: "alert" }, describeError(err)), closeButton(dialog));
     return;

@@ -25,7 +25,7 @@ let business = null;
 async function showSignedIn() {
   try {
     const answer = await me();
-    business = answer.data.business;
+    business = answer.connected_businesses[0];
   } catch (err) {
     session.signOut();
     showSignIn(err instanceof ApiError && err.status === 401 ? t("signin.bad") : describeError(err));
