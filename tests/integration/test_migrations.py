@@ -118,3 +118,31 @@ async def test_0007_queues_the_undispatched_events_and_downgrades(blank: AsyncEn
     async with blank.begin() as conn:  # no trigger left behind to write to a dropped table
         await conn.execute(text(_event(4, None)))
     assert await _scalar(blank, undispatched) == 2
+
+
+async def test_0008_gives_existing_orders_uuids_pins_old_keys_and_downgrades(
+    blank: AsyncEngine,
+) -> None:
+    await upgrade(blank, "0007")
+    async with blank.begin() as conn:
+        await conn.execute(text(_BUSINESS))
+        await conn.execute(text(_ORDER))
+        await conn.execute(
+            text(
+                "INSERT INTO api_keys (business_id, prefix, key_hash, scopes, created_at) "
+                "VALUES (1, 'sk_old', 'x', 'order:read', '2026-11-27 01:00:00+00')"
+            )
+        )
+    await upgrade(blank, "0008")
+    value = str(await _scalar(blank, "SELECT uuid FROM orders"))
+    digits = value.replace("-", "")
+    assert len(digits) == 32 and digits[12] == "7"  # a UUIDv7 ...
+    assert int(digits[:12], 16) == 1795741200000  # ... whose time is the order's created_at
+    assert await _scalar(blank, "SELECT contract FROM api_keys") == "2025-01-01"
+    async with blank.begin() as conn:  # an insert that gives no UUID (the release before) gets one
+        await conn.execute(text(_ORDER.replace("261127ABC", "261127ABD")))
+    assert await _scalar(blank, "SELECT count(DISTINCT uuid) FROM orders") == 2
+    await _downgrade(blank, "0007")
+    assert await current_revision(blank) == "0007"
+    await upgrade(blank)
+    assert await _scalar(blank, "SELECT count(uuid) FROM orders") == 2

@@ -42,7 +42,8 @@ $$
 """
 # The same on SQLite, as the 32 hex digits SQLAlchemy's `Uuid` stores there.
 _SQLITE_UUID7 = (
-    "printf('%012x', CAST((julianday({ts}) - 2440587.5) * 86400000 AS INTEGER))"
+    "printf('%012x', CAST(round((coalesce(julianday({ts}), julianday(substr({ts}, 1, 19)))"
+    " - 2440587.5) * 86400000) AS INTEGER))"
     " || '7' || substr(lower(hex(randomblob(2))), 2, 3)"
     " || substr('89ab', 1 + abs(random()) % 4, 1)"
     " || substr(lower(hex(randomblob(8))), 2, 15)"
