@@ -316,7 +316,7 @@ async function selectAllMatching() {
     await streamMatching(
       apiFilters(view.filters),
       (r) => {
-        const id = Number(r.id);
+        const id = r.id; // the UUID (the console speaks 2026-07-21)
         rows.set(id, { id, order_id: r.order_id, status: r.status, payment_status: r.payment_status });
       },
       { cap: MAX_IDS },
