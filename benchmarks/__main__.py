@@ -16,7 +16,7 @@ import os
 import random
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,7 +65,7 @@ async def open_floor(db: BenchDatabase) -> Floor:
 
 
 async def request_change(
-    conn: HttpConnection, db: BenchDatabase, ids: list[int], body: bytes
+    conn: HttpConnection, db: BenchDatabase, ids: Sequence[object], body: bytes
 ) -> str | None:
     status, answer = await conn.post(CHANGE_STATUS, body, db.api_key)
     if status != 200:
@@ -75,8 +75,15 @@ async def request_change(
     return None
 
 
-async def bulk(db: BenchDatabase, plan: Plan, pool: IdPool, server: Server) -> dict[str, Any]:
-    """One request of N ids, interleaved with the floor's same batch, `plan.reps[N]` times."""
+async def bulk(
+    db: BenchDatabase,
+    plan: Plan,
+    pool: IdPool,
+    server: Server,
+    uuids: dict[int, str] | None = None,
+) -> dict[str, Any]:
+    """One request of N ids, interleaved with the floor's same batch, `plan.reps[N]` times;
+    with `uuids`, the request names its orders by UUID (the floor by number, as always)."""
     states, floor = States(), await open_floor(db)
     conn = await HttpConnection.open(server.port)
     probe = RssProbe(server.pids())
@@ -86,8 +93,9 @@ async def bulk(db: BenchDatabase, plan: Plan, pool: IdPool, server: Server) -> d
     async def both(n: int) -> tuple[float, float, float]:
         rows = rows_for(pool.take(n), states, BULK)
         floor_s = await floor.change(rows, list(events_for(rows)), BULK)
-        ids = pool.take(n)
-        rng.shuffle(ids)  # a manifest comes in any order; orderflow sorts for locking
+        numbers = pool.take(n)
+        rng.shuffle(numbers)  # a manifest comes in any order; orderflow sorts for locking
+        ids: list[Any] = numbers if uuids is None else [uuids[i] for i in numbers]
         body = change_body(ids, BULK.status, BULK.payment_status, BULK.payment)
         probe.start()
         start = time.perf_counter()
@@ -105,7 +113,8 @@ async def bulk(db: BenchDatabase, plan: Plan, pool: IdPool, server: Server) -> d
             results[str(n)] = report.bulk_entry(
                 [r[0] for r in runs], [r[1] for r in runs], n, [r[2] for r in runs]
             )
-            print(f"  {db.kind} bulk {n}: {results[str(n)]}", file=sys.stderr)
+            named = "uuid" if uuids is not None else "number"
+            print(f"  {db.kind} bulk {n} ({named}): {results[str(n)]}", file=sys.stderr)
     finally:
         await conn.close()
         await floor.close()
@@ -218,8 +227,10 @@ async def run(kinds: list[str], plan: Plan) -> dict[str, Any]:
             pool = IdPool(db.first_id, db.last_id)
             server = Server(db.url, workers[kind])
             try:
+                uuids = await databases.order_uuids(db)
                 results[kind] = {
                     "bulk": await bulk(db, plan, pool, server),
+                    "bulk_uuid": await bulk(db, plan, pool, server, uuids),
                     "small": await small(db, plan, pool, server),
                 }
             finally:

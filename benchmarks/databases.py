@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 import asyncpg
 
@@ -108,6 +109,20 @@ def _seed_sqlite(path: str, business_id: int, orders: int) -> None:
     with sqlite3.connect(path) as conn:
         conn.execute("ANALYZE")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+async def order_uuids(db: BenchDatabase) -> dict[int, str]:
+    """Each seeded order's UUID (the database made them), for the cases that send UUIDs."""
+    if db.kind == "postgresql":
+        conn = await asyncpg.connect(db.url)
+        try:
+            rows = await conn.fetch("SELECT id, uuid::text FROM orders")
+        finally:
+            await conn.close()
+        return {r[0]: r[1] for r in rows}
+    with sqlite3.connect(db.sqlite_path) as conn:
+        # SQLAlchemy's Uuid keeps the 32 hex digits on SQLite.
+        return {i: str(UUID(hex_)) for i, hex_ in conn.execute("SELECT id, uuid FROM orders")}
 
 
 @asynccontextmanager

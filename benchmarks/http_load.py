@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import orjson
@@ -54,7 +54,7 @@ class HttpConnection:
 
 
 def change_body(
-    ids: list[int], status: str, payment_status: str, extra: dict[str, object]
+    ids: Sequence[object], status: str, payment_status: str, extra: dict[str, object]
 ) -> bytes:
     """A change-status request body."""
     return orjson.dumps(

@@ -90,9 +90,15 @@ def table(results: dict[str, Any]) -> str:
     for db in ("postgresql", "sqlite"):
         if db not in results:
             continue
-        for n, b in sorted(results[db]["bulk"].items(), key=lambda kv: int(kv[0])):
+        cases = [("bulk", "ids"), ("bulk_uuid", "UUIDs")]
+        entries = [
+            (n, b, named)
+            for case, named in cases
+            for n, b in sorted(results[db].get(case, {}).items(), key=lambda kv: int(kv[0]))
+        ]
+        for n, b, named in entries:
             lines.append(
-                f"| {db} | bulk {int(n):,} ids | {b['median_s'] * 1000:.1f} ms "
+                f"| {db} | bulk {int(n):,} {named} | {b['median_s'] * 1000:.1f} ms "
                 f"| {b['min_s'] * 1000:.1f} ms | {b['max_s'] * 1000:.1f} ms "
                 f"| {b['orders_per_s']:,.0f} | {b['floor_median_s'] * 1000:.1f} ms "
                 f"| {b['ratio']:.2f}x | {b['rss_growth_mb']:.1f} MB |"

@@ -1,17 +1,21 @@
-"""schemathesis against the app's own OpenAPI document, on a real server with a valid key:
-no server errors, and every answer matches its documented status codes and schema."""
+"""schemathesis, `--checks all`, against each contract version's OpenAPI document on a real
+server: with the owner's key and with another business's key, every phase (examples, coverage,
+fuzzing, stateful), no server errors, and every answer as documented.
+
+One check is narrowed, in the open: `positive_data_acceptance` is replaced by the same check
+that lets through the refusals no schema can foresee because they depend on the data (an id
+that names no order, a refused transition, a cursor not signed here; see tests/fuzz/hooks.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
 
-import hypothesis
 import pytest
-import schemathesis
-from schemathesis import checks
 
 from orderflow.bootstrap import build
 from orderflow.config import Settings
@@ -21,14 +25,8 @@ from tests.servers import running_server
 
 STRESS = os.environ.get("ORDERFLOW_STRESS") == "1"
 EXAMPLES = 200 if STRESS else 25
-CHECKS = [
-    checks.not_a_server_error,
-    checks.status_code_conformance,
-    checks.content_type_conformance,
-    checks.response_schema_conformance,
-    checks.response_headers_conformance,
-    checks.negative_data_rejection,
-]
+ROOT = Path(__file__).resolve().parents[2]
+ST = Path(sys.executable).with_name("st")
 
 
 async def _seed(settings: Settings, contract: Contract) -> tuple[Tenant, Tenant]:
@@ -44,31 +42,46 @@ async def _seed(settings: Settings, contract: Contract) -> tuple[Tenant, Tenant]
         await container.close()
 
 
+def _schemathesis(url: str, tenant: Tenant, report: Path) -> subprocess.CompletedProcess[str]:
+    command = [
+        str(ST),
+        "run",
+        url,
+        "--checks",
+        "all",
+        "--exclude-checks",
+        "positive_data_acceptance",  # narrowed: positive_data_acceptance_by_shape (hooks)
+        "--header",
+        f"Authorization: Bearer {tenant.key}",
+        "--max-examples",
+        str(EXAMPLES),
+        "--seed",
+        "0" if not STRESS else str(int.from_bytes(os.urandom(4), "big")),
+        "--no-color",
+    ]
+    env = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
+        "PYTHONPATH": str(ROOT),
+    }
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    report.write_text(result.stdout + result.stderr)
+    return result
+
+
 @pytest.mark.parametrize("contract", list(Contract))
 def test_the_api_keeps_its_documented_contract(
     settings: Settings, tmp_path: Path, contract: Contract
 ) -> None:
     owner, other = asyncio.run(_seed(settings, contract))
-    with running_server(settings.database_url, tmp_path) as server:
+    env = {"ORDERFLOW_WEBHOOK_ALLOW_PRIVATE_URLS": "true"}
+    with running_server(settings.database_url, tmp_path, env=env) as server:
         url = f"{server.url}/openapi.json?contract={contract.value}"
-        for tenant in (owner, other):  # the owner's key, and another business's
-            _run(schemathesis.openapi.from_url(url), server.url, tenant)
-
-
-def _run(schema: Any, base_url: str, tenant: Tenant) -> None:
-    for result in schema.get_all_operations():
-        operation = result.ok()
-
-        @hypothesis.settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            database=None,
-            derandomize=not STRESS,
-            suppress_health_check=list(hypothesis.HealthCheck),
-        )
-        @hypothesis.given(case=operation.as_strategy())
-        def conforms(case: schemathesis.Case) -> None:
-            response = case.call(base_url=base_url, headers=tenant.headers, timeout=60)
-            case.validate_response(response, checks=CHECKS)
-
-        conforms()
+        for who, tenant in (("owner", owner), ("another business", other)):
+            report = tmp_path / f"schemathesis-{who.replace(' ', '-')}.txt"
+            result = _schemathesis(url, tenant, report)
+            text = report.read_text()
+            failures = text[text.find("FAILURES") : text.find("SUMMARY")][:8000]
+            assert result.returncode == 0, f"schemathesis with {who}'s key:\n{failures}"

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from orderflow.api.order_refs import OrderRefIn
 from orderflow.api.schemas import (
-    MAX_ID,
     MAX_IDS,
     HttpUrlText,
+    IdNumber,
     LegacyPaymentMethodIn,
     PaymentMethodIn,
     RejectedOrder,
@@ -33,17 +33,15 @@ class _ChangeFields(BaseModel):
     by: ShortText | None = Field(
         default=None, description="Entity or user performing the status change"
     )
-    financial_entity_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = Field(
-        default=None, description="Financial entity ID"
-    )
+    financial_entity_id: IdNumber | None = Field(default=None, description="Financial entity ID")
     payment_account_holder: ShortText | None = Field(
         default=None, description="Payment account holder name"
     )
     payment_account_number: ShortText | None = Field(
         default=None, description="Payment account number"
     )
-    payment_status: PaymentStatus | SkipJsonSchema[None] = Field(
-        default=None, description="Order payment status"
+    payment_status: PaymentStatus | None = Field(
+        default=None, description="Order payment status (null: leave it as it is)"
     )
     rtsproof_url: HttpUrlText | None = Field(
         default=None, description="Return to sender proof image URL"
@@ -60,22 +58,29 @@ class ChangeStatusRequest(_ChangeFields):
     """Status or payment status change data: `status`, `payment_status` or both."""
 
     model_config = ConfigDict(
-        json_schema_extra={"anyOf": [{"required": ["status"]}, {"required": ["payment_status"]}]}
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["status"], "properties": {"status": {"type": "string"}}},
+                {
+                    "required": ["payment_status"],
+                    "properties": {"payment_status": {"type": "string"}},
+                },
+            ]
+        }
     )
 
-    status: OrderStatus | SkipJsonSchema[None] = Field(
-        default=None, description="Order status; leave it out to change the payment status only"
+    status: OrderStatus | None = Field(
+        default=None,
+        description="Order status; leave it out (or null) to change the payment status only",
     )
-    payment_method: PaymentMethodIn | SkipJsonSchema[None] = Field(
-        default=None, description="Order payment method"
-    )
+    payment_method: PaymentMethodIn | None = Field(default=None, description="Order payment method")
 
 
 class LegacyChangeStatusRequest(_ChangeFields):
     """Status or payment status change data (contract 2025-01-01: `status` is required)."""
 
     status: OrderStatus = Field(description="Order status")
-    payment_method: LegacyPaymentMethodIn | SkipJsonSchema[None] = Field(
+    payment_method: LegacyPaymentMethodIn | None = Field(
         default=None, description="Order payment method"
     )
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from orderflow.api.contract import contract_of
 from orderflow.api.responses import OrjsonResponse, dumps
@@ -151,10 +152,24 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     return OrjsonResponse(error_body(message, "validation_error", errors=errors), 400)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this request's path (Starlette's 405 names only the
+    first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
-    return OrjsonResponse(error_body(str(exc.detail), code), exc.status_code, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return OrjsonResponse(error_body(str(exc.detail), code), exc.status_code, headers=headers)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:

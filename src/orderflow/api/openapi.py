@@ -45,6 +45,7 @@ class Versioned:
     body: Mapping[Contract, type[BaseModel]] = field(default_factory=dict)
     answer: Mapping[Contract, type[BaseModel]] = field(default_factory=dict)
     status: str = "200"
+    links: Mapping[str, Any] = field(default_factory=dict)  # OpenAPI links of the answer
 
 
 # (method, path) → the models of each version; filled by the routes as they are defined.
@@ -76,6 +77,8 @@ def _for_contract(base: dict[str, Any], contract: Contract) -> dict[str, Any]:
             answer = spec.answer[contract]
             operation["responses"][spec.status]["content"] = _json(answer)
             models.append(answer)
+        if spec.links:
+            operation["responses"][spec.status]["links"] = dict(spec.links)
     methods = [m.value for m in PAYMENT_METHODS[contract]]
     for path_item in schema["paths"].values():
         for operation in path_item.values():

@@ -3,20 +3,26 @@ how each contract version names them in answers."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import PlainValidator, WithJsonSchema
+from starlette.convertors import Convertor
 
 from orderflow.contracts.versions import Contract
 from orderflow.services.unit_of_work import OrderRef
 
 MAX_ID = 2**63 - 1
 ID_FORMS = "a UUID, or a legacy numeric id (a number or a decimal string)"
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_UUID = re.compile(UUID_PATTERN)
+# An order in a path: its UUID, or its numeric id (a number that names no order is a 404).
+PATH_PATTERN = f"^([0-9]{{1,19}}|{UUID_PATTERN})$"
 # What Scalev's v3 document says of an order id, for every place that takes one.
 ORDER_REF_SCHEMA: dict[str, Any] = {
     "oneOf": [
-        {"type": "string", "format": "uuid"},
+        {"type": "string", "format": "uuid", "pattern": f"^{UUID_PATTERN}$"},
         {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         {"type": "string", "pattern": "^[0-9]{1,19}$"},
     ],
@@ -24,24 +30,32 @@ ORDER_REF_SCHEMA: dict[str, Any] = {
 }
 
 
+class OrderRefConvertor(Convertor[str]):
+    """A path segment that is an order id: digits, or a UUID."""
+
+    regex = f"[0-9]{{1,19}}|{UUID_PATTERN}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
 def parse_order_ref(value: object) -> OrderRef:
     """`value` as an order reference; ValueError (with the forms it takes) if it is none."""
-    if isinstance(value, bool):
-        raise ValueError(f"must be {ID_FORMS}")
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        number = int(value)
-    elif isinstance(value, str) and len(value) == 36:
-        try:
-            return UUID(value)
-        except ValueError:
-            raise ValueError(f"must be {ID_FORMS}") from None
-    else:
-        raise ValueError(f"must be {ID_FORMS}")
-    if not 1 <= number <= MAX_ID:
-        raise ValueError(f"a numeric id must be between 1 and {MAX_ID}")
-    return number
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 1 <= value <= MAX_ID:
+            raise ValueError(f"a numeric id must be between 1 and {MAX_ID}")
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        # A decimal string that names no order (0, or past the largest id) is not found.
+        return int(value)
+    if isinstance(value, str) and _UUID.fullmatch(value):
+        return UUID(value)
+    raise ValueError(f"must be {ID_FORMS}")
 
 
 OrderRefIn = Annotated[OrderRef, PlainValidator(parse_order_ref), WithJsonSchema(ORDER_REF_SCHEMA)]

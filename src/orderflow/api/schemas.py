@@ -11,10 +11,10 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
-    StrictInt,
     StringConstraints,
     WithJsonSchema,
 )
@@ -26,15 +26,17 @@ from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 
 MAX_IDS = 10_000
 
-ShortText = Annotated[str, StringConstraints(max_length=255)]
+# No text column can hold a NUL character: every text field says so in its pattern.
+NO_NUL = r"^[^\x00]*$"
+ShortText = Annotated[str, StringConstraints(max_length=255, pattern=NO_NUL)]
 
 
-# An http(s) URL with a host (and a port up to 65535), no whitespace: the one rule, stated in
-# the OpenAPI document as the same pattern the server checks.
+# An http(s) URL with a host (and a port up to 65535), in printable ASCII: the one rule, stated
+# in the OpenAPI document as the same pattern the server checks.
 _PORT = r"([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
 HTTP_URL_PATTERN = (
     r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9._~%!$&'()*+,;=-]+(@[A-Za-z0-9._~%!$&'()*+,;=-]+)?"
-    rf"(:{_PORT})?([/?#]\S*)?$"
+    rf"(:{_PORT})?([/?#][!-~]*)?$"
 )
 _HTTP_URL = re.compile(HTTP_URL_PATTERN)
 
@@ -47,7 +49,33 @@ def _http_url(value: str) -> str:
 
 def _utc(value: datetime) -> datetime:
     # A date-time without an offset is taken as UTC (documented in the README).
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is out of range once converted to UTC") from None
+
+
+def _whole(minimum: int, maximum: int) -> tuple[PlainValidator, WithJsonSchema]:
+    """A JSON integer between the bounds: a number with no fraction (`5` or `5.0`, as JSON
+    Schema counts them), never a string or a boolean."""
+
+    def check(value: object) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError("must be a whole number")
+        if not minimum <= value <= maximum:
+            raise ValueError(f"must be between {minimum} and {maximum}")
+        return value
+
+    schema = {"type": "integer", "minimum": minimum, "maximum": maximum}
+    return PlainValidator(check), WithJsonSchema(schema)
+
+
+_ID_CHECK, _ID_SCHEMA = _whole(1, MAX_ID)
+_QUANTITY_CHECK, _QUANTITY_SCHEMA = _whole(1, 100_000)
+IdNumber = Annotated[int, _ID_CHECK, _ID_SCHEMA]
+Quantity = Annotated[int, _QUANTITY_CHECK, _QUANTITY_SCHEMA]
 
 
 HttpUrlText = Annotated[
@@ -56,7 +84,33 @@ HttpUrlText = Annotated[
     AfterValidator(_http_url),
     WithJsonSchema({"type": "string", "maxLength": 2048, "pattern": HTTP_URL_PATTERN}),
 ]
-UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+# A date and time as ISO 8601 text (a number is not one): a date alone is its midnight, and
+# without an offset it is UTC. The document states the pattern the server checks first.
+_YEAR = r"(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_LEAP_YEAR = r"([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+_DAY = (  # a day its month has (29 February only in a leap year)
+    rf"({_YEAR}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)"
+    rf"|02-(0[1-9]|1[0-9]|2[0-8]))|{_LEAP_YEAR}-02-29)"
+)
+ISO_DATETIME_PATTERN = (
+    rf"^{_DAY}([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{{1,6}})?)?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$"
+)
+_ISO_DATETIME = re.compile(ISO_DATETIME_PATTERN)
+
+
+def _iso_text(value: object) -> object:
+    if not isinstance(value, str) or not _ISO_DATETIME.fullmatch(value):
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2026-11-27T05:31:56Z")
+    return value
+
+
+UtcDateTime = Annotated[
+    datetime,
+    BeforeValidator(_iso_text),
+    AfterValidator(_utc),
+    WithJsonSchema({"type": "string", "pattern": ISO_DATETIME_PATTERN}),
+]
 
 
 class OnError(StrEnum):
@@ -83,25 +137,57 @@ class ErrorResponse(BaseModel):
     )
 
 
+# Money as a decimal string with at most two decimals, as every answer shows it, under one
+# billion rupiah: 200 items of 100,000 units at the most each then still add up to a total the
+# database stores exactly (integer cents in 64 bits).
+MONEY_PATTERN = r"^(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?$"
+_MONEY = re.compile(MONEY_PATTERN)
+
+
+def _money_text(value: object) -> object:
+    if not isinstance(value, str) or not _MONEY.fullmatch(value):
+        raise ValueError('must be a decimal string with at most 2 decimals, e.g. "75000.00"')
+    return value
+
+
 Money = Annotated[
     Decimal,
-    Field(ge=0, le=Decimal("9999999999999.99"), decimal_places=2, allow_inf_nan=False),
+    BeforeValidator(_money_text),
+    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN}),
 ]
 
 
-class CustomerIn(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
+# ASCII whitespace: `\s` means different characters to ECMA (the document), Python and Rust
+# (pydantic), so the patterns name these six and the server strips these six.
+SPACES = " \t\r\n\f\v"
+_SPACE_CLASS = " \\t\\r\\n\\f\\v"
+# A name: at least one character that is not a space, and no NUL.
+_NAME = f"^[^\\x00]*[^\\x00{_SPACE_CLASS}][^\\x00]*$"
+# Text that is checked as sent (the document's limits) and kept without surrounding spaces.
+_Stripped = AfterValidator(lambda text: text.strip(SPACES))
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    phone: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+class CustomerIn(BaseModel):
+    name: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=255, pattern=_NAME),
+        _Stripped,
+    ] = Field(description="At least one character that is not a space")
+    phone: Annotated[str, StringConstraints(max_length=32, pattern=NO_NUL), _Stripped] | None = None
     email: (
-        Annotated[str, StringConstraints(max_length=255, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+        Annotated[
+            str,
+            StringConstraints(
+                max_length=255, pattern=f"^[^@\\x00{_SPACE_CLASS}]+@[^@\\x00{_SPACE_CLASS}]+$"
+            ),
+        ]
+        | None
     ) = None
 
 
 class OrderItemIn(BaseModel):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    quantity: Annotated[StrictInt, Field(ge=1, le=100_000)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=NO_NUL)]
+    quantity: Quantity
     price: Money = Field(description='Unit price as a decimal string, e.g. "75000.00"')
 
 
@@ -139,13 +225,13 @@ class OrderCreateRequest(BaseModel):
     customer: CustomerIn
     items: list[OrderItemIn] = Field(min_length=1, max_length=200)
     shipping_cost: Money = Decimal("0.00")
-    payment_method: PaymentMethodIn | SkipJsonSchema[None] = Field(
+    payment_method: PaymentMethodIn | None = Field(
         default=None, description="Order payment method; without one the order starts as draft"
     )
 
 
 class LegacyOrderCreateRequest(OrderCreateRequest):
-    payment_method: LegacyPaymentMethodIn | SkipJsonSchema[None] = Field(
+    payment_method: LegacyPaymentMethodIn | None = Field(
         default=None, description="Order payment method; without one the order starts as draft"
     )
 

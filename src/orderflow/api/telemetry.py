@@ -41,7 +41,7 @@ _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 def route_of(scope: Scope) -> str:
     """The route template that answered (`/v3/orders/{id}`), never the raw path."""
     route = scope.get("route")
-    path = getattr(route, "path", None)
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
     return path if isinstance(path, str) else UNMATCHED
 
 

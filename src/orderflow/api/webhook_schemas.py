@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from orderflow.api.schemas import HttpUrlText
@@ -18,7 +18,7 @@ WebhookEvent = Literal["order.created", "order.status_changed", "order.payment_s
 class WebhookCreateRequest(BaseModel):
     url: HttpUrlText = Field(description="Where events are POSTed (http or https)")
     events: list[WebhookEvent] = Field(min_length=1, description="Events to receive")
-    is_active: bool = Field(
+    is_active: StrictBool = Field(
         default=True,
         description="Active endpoints receive events; activating sends business.test_event, "
         "which must be answered with 2xx",
@@ -30,11 +30,21 @@ class WebhookCreateRequest(BaseModel):
 
 class WebhookUpdateRequest(BaseModel):
     url: HttpUrlText | SkipJsonSchema[None] = None
-    events: list[WebhookEvent] | SkipJsonSchema[None] = Field(default=None, min_length=1)
-    is_active: bool | SkipJsonSchema[None] = None
+    events: Annotated[list[WebhookEvent], Field(min_length=1)] | SkipJsonSchema[None] = None
+    is_active: StrictBool | SkipJsonSchema[None] = None
     contract: Contract | SkipJsonSchema[None] = Field(
         default=None, description="The contract version its payloads follow"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: object) -> object:
+        # A field left out is left as it is; null is not a value any of them takes.
+        if isinstance(data, dict):
+            nulls = sorted(k for k, v in data.items() if v is None and k in cls.model_fields)
+            if nulls:
+                raise ValueError(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
+        return data
 
 
 class WebhookRead(BaseModel):

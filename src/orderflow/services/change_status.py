@@ -19,6 +19,7 @@ from orderflow.services.idempotency import Idempotent, remember, replay_if_seen
 from orderflow.services.order_events import change_events
 from orderflow.services.retry import retrying
 from orderflow.services.unit_of_work import (
+    MAX_ORDER_ID,
     Actor,
     AppliedChange,
     OrderRef,
@@ -150,18 +151,23 @@ async def _numbered(
     every UUID of the batch."""
     uuids = [ref for ref in wanted if isinstance(ref, UUID)]
     if not uuids:
-        return [(ref, ref, target) for ref, target in wanted.items() if isinstance(ref, int)]
+        return [(_number(ref), ref, target) for ref, target in wanted.items()]
     found = await uow.orders.ids_by_uuid(uuids)
     seen: set[int] = set()
     numbered: list[tuple[int | None, OrderRef, Target]] = []
     for ref, target in wanted.items():
-        id_ = found.get(ref) if isinstance(ref, UUID) else ref
+        id_ = found.get(ref) if isinstance(ref, UUID) else _number(ref)
         if id_ is not None:
             if id_ in seen:
                 continue
             seen.add(id_)
         numbered.append((id_, ref, target))
     return numbered
+
+
+def _number(ref: OrderRef) -> int | None:
+    """The numeric id `ref` is, if it can be one (a number out of range names no order)."""
+    return ref if isinstance(ref, int) and 0 < ref <= MAX_ORDER_ID else None
 
 
 def _plan(

@@ -48,17 +48,18 @@ async def list_orders(
     codec: CursorCodec,
 ) -> OrderPage:
     """One page of the business's orders matching `where`, newest first (keyset pagination)."""
+    # Each cursor is checked first: one this service did not issue is `invalid_cursor`.
+    after: Keyset | None = None
+    if page.next_cursor is not None:
+        after = codec.decode(page.next_cursor, Direction.NEXT, actor.business_id, where)
+    if page.previous_cursor is not None:
+        after = codec.decode(page.previous_cursor, Direction.PREVIOUS, actor.business_id, where)
     if page.next_cursor is not None and page.previous_cursor is not None:
         raise InvalidInput(
             "Give next_cursor or previous_cursor, not both",
             {"previous_cursor": ["cannot be combined with next_cursor"]},
         )
     backward = page.previous_cursor is not None
-    after: Keyset | None = None
-    if page.next_cursor is not None:
-        after = codec.decode(page.next_cursor, Direction.NEXT, actor.business_id, where)
-    elif page.previous_cursor is not None:
-        after = codec.decode(page.previous_cursor, Direction.PREVIOUS, actor.business_id, where)
     async with uow_factory(actor.business_id, write=False) as uow:
         rows = await uow.orders.list_page(where, after, older=not backward, limit=page.size + 1)
     more = len(rows) > page.size

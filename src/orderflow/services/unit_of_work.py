@@ -42,6 +42,8 @@ class StorageConflict(OrderflowError):
 
 # How a caller names an order: its UUIDv7 (today's contract) or its legacy numeric id.
 OrderRef = int | UUID
+# Numeric ids are positive 64-bit integers; a number outside names no order.
+MAX_ORDER_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)

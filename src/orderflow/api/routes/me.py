@@ -21,7 +21,12 @@ def username(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "business"
 
 
-@router.get("/me", response_model=AuthenticatedIdentity, responses=error_responses(401, 429, 503))
+@router.get(
+    "/me",
+    operation_id="getAuthenticatedIdentity",
+    response_model=AuthenticatedIdentity,
+    responses=error_responses(401, 429, 503),
+)
 async def me(principal: PrincipalDep, uow_factory: UowFactoryDep) -> Response:
     """The calling key's identity: authenticated by API key, for one business, with its scopes."""
     business = await describe_business(uow_factory, principal.business_id)

@@ -22,6 +22,7 @@ from orderflow.api.order_query_schemas import (
 )
 from orderflow.api.responses import OrjsonResponse
 from orderflow.api.routes.orders import OrderPath, order_ref
+from orderflow.api.schemas import NO_NUL, UtcDateTime
 from orderflow.api.views import history_body, order_summary
 from orderflow.contracts.versions import PAYMENT_METHODS, Contract
 from orderflow.domain.errors import InvalidInput
@@ -38,6 +39,8 @@ from orderflow.services.unit_of_work import OrderFilter
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
 
 MAX_SEARCH = 100
+# A cursor is two base64url parts: what it points at, and this service's signature of it.
+CURSOR_PATTERN = "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"
 # Scalev's `shipped_rts`: shipped, or returned to sender.
 STATUS_GROUPS = {"shipped_rts": (OrderStatus.SHIPPED, OrderStatus.RTS)}
 _STATUS_NAMES = frozenset(s.value for s in OrderStatus) | frozenset(STATUS_GROUPS)
@@ -47,7 +50,7 @@ _ANY_CASE = "|".join(
     "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in name)
     for name in sorted(_STATUS_NAMES)
 )
-STATUS_PATTERN = rf"^\s*({_ANY_CASE})\s*(,\s*({_ANY_CASE})\s*)*,?\s*$"
+STATUS_PATTERN = rf"^ *({_ANY_CASE}) *(, *({_ANY_CASE}) *)*,? *$"
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -57,7 +60,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def _statuses(value: str | None) -> frozenset[OrderStatus]:
-    names = [part.strip().lower() for part in (value or "").split(",") if part.strip()]
+    names = [part.strip(" ").lower() for part in (value or "").split(",") if part.strip(" ")]
     unknown = [name for name in names if name not in _STATUS_NAMES]
     if unknown:
         allowed = _STATUS_LIST
@@ -89,6 +92,7 @@ def _method(contract: Contract, value: str | None) -> PaymentMethod | None:
 
 def order_filter(
     request: Request,
+    actor: ListOrdersActor,  # first: the filter is read in the key's contract version
     status: Annotated[
         str | None,
         Query(
@@ -103,17 +107,18 @@ def order_filter(
         str | None, Query(description="Payment method (the contract version's names)")
     ] = None,
     created_since: Annotated[
-        datetime | None,
+        UtcDateTime | None,
         Query(description="Created at or after (ISO 8601; without an offset it is UTC)"),
     ] = None,
     created_until: Annotated[
-        datetime | None,
+        UtcDateTime | None,
         Query(description="Created before, exclusive (ISO 8601; without an offset it is UTC)"),
     ] = None,
     search: Annotated[
         str | None,
         Query(
             max_length=MAX_SEARCH,
+            pattern=NO_NUL,
             description="Part of the order number, customer name, phone or email (any case, "
             "any length; from 3 characters a trigram index answers it on PostgreSQL)",
         ),
@@ -148,6 +153,7 @@ versioned(
 
 @router.get(
     "",
+    operation_id="listOrders",
     summary="List orders",
     responses={200: {"description": "One page of orders"}, **error_responses(*READING)},
 )
@@ -161,10 +167,20 @@ async def list_(
         int, Query(ge=1, le=MAX_PAGE_SIZE, description="Orders per page, 1 to 25")
     ] = MAX_PAGE_SIZE,
     next_cursor: Annotated[
-        str | None, Query(max_length=512, description="`next_cursor` of the previous answer")
+        str | None,
+        Query(
+            max_length=512,
+            pattern=CURSOR_PATTERN,
+            description="`next_cursor` of the previous answer",
+        ),
     ] = None,
     previous_cursor: Annotated[
-        str | None, Query(max_length=512, description="`previous_cursor` of the previous answer")
+        str | None,
+        Query(
+            max_length=512,
+            pattern=CURSOR_PATTERN,
+            description="`previous_cursor` of the previous answer",
+        ),
     ] = None,
 ) -> Response:
     """The business's orders matching every given filter, newest first, with cursors to page."""
@@ -191,6 +207,7 @@ async def list_(
 
 @router.get(
     "/export",
+    operation_id="exportOrders",
     summary="Export orders as CSV",
     response_class=StreamingResponse,
     responses={
@@ -214,7 +231,8 @@ async def export(
 
 
 @router.get(
-    "/{id}/status-history",
+    "/{id:order_ref}/status-history",
+    operation_id="getOrderStatusHistory",
     response_model=StatusHistoryResponse,
     summary="Get an order's status history",
     responses=error_responses(*READING, 404),
