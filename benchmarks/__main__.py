@@ -47,8 +47,10 @@ class Plan:
     warmup_seconds: float
 
 
-FULL = Plan(200_000, {1: 30, 100: 15, 1_000: 7, 10_000: 5}, 20.0, 3.0)
-QUICK = Plan(100_000, {1: 10, 100: 5, 1_000: 3, 10_000: 3}, 6.0, 1.5)
+# Every bulk run takes fresh orders for orderflow and for the floor, once naming them by number
+# and once by UUID: 400,000 orders are enough for both passes and the small requests.
+FULL = Plan(400_000, {1: 30, 100: 15, 1_000: 7, 10_000: 5}, 20.0, 3.0)
+QUICK = Plan(200_000, {1: 10, 100: 5, 1_000: 3, 10_000: 3}, 6.0, 1.5)
 
 
 class States(dict[int, tuple[str, str]]):

@@ -158,6 +158,35 @@ def test_order_timeline_shows_who_when_and_from_to(
     expect(page.locator("#rows td.empty")).to_be_visible()
 
 
+def test_a_payment_only_change_and_an_orders_uuid_in_the_url(page: Page, api: httpx.Client) -> None:
+    # given a pending, unpaid order (the console speaks 2026-07-21: its id is a UUID)
+    listed = api.get("/v3/orders", params={"status": "pending", "payment_status": "unpaid"})
+    order = listed.json()["data"][0]
+    assert re.fullmatch(r"[0-9a-f-]{36}", order["id"])
+    sign_in(page)
+    page.fill("#f-search", order["order_id"])
+    page.press("#f-search", "Enter")
+    row = page.locator(f'#rows tr[data-id="{order["id"]}"]')
+    expect(row).to_be_visible()
+    # when the seller records the payment only, leaving the status as it is
+    row.locator("input[type=checkbox]").check()
+    page.click("#change")
+    expect(page.locator("#c-status")).to_have_value("")
+    page.select_option("#c-payment-status", "paid")
+    page.click("#c-preview")
+    expect(page.locator("#change-dialog .summary .will-change dd")).to_have_attribute("data-n", "1")
+    page.click("#apply-all")
+    expect(page.locator("#change-dialog .summary .changed dd")).to_have_attribute("data-n", "1")
+    page.locator("#change-dialog .dialog-buttons button.primary").click()
+    # then the order is paid and still pending
+    after = api.get(f"/v3/orders/{order['id']}").json()
+    assert (after["status"], after["payment_status"]) == ("pending", "paid")
+    # and opening it puts its UUID in the address bar
+    row.locator("button.order-link").click()
+    expect(page.locator("#detail-dialog")).to_be_visible()
+    expect(page).to_have_url(re.compile(f"order={order['id']}"))
+
+
 def test_upload_csv_dry_run_then_apply(page: Page, api: httpx.Client, shots: Path) -> None:
     # given two shipped orders and a CSV completing them, with one row that cannot work
     shipped = api.get("/v3/orders", params={"status": "shipped", "page_size": 2}).json()["data"]

@@ -18,6 +18,7 @@ from sqlalchemy.types import Integer, String
 
 from orderflow.adapters.tables import (
     businesses,
+    orders,
     outbox,
     outbox_pending,
     webhook_attempts,
@@ -168,10 +169,17 @@ class SqlDeliveryQueue:
                 OB.c.business_id,
                 E.c.contract,
                 businesses.c.name.label("business_name"),
+                orders.c.uuid.label("order_uuid"),
+                orders.c.created_at.label("order_created_at"),
             )
             .join(E, E.c.id == D.c.endpoint_id)
             .join(OB, OB.c.id == D.c.outbox_id)
             .join(businesses, businesses.c.id == OB.c.business_id)
+            # The order's UUID and creation time are what 2026-07-21 payloads add: read here,
+            # once per delivery, instead of being written into every event by the change path.
+            .outerjoin(
+                orders, (orders.c.id == OB.c.order_id) & (orders.c.business_id == OB.c.business_id)
+            )
             .where(D.c.id.in_(ids))
             .order_by(D.c.id)
         )
@@ -190,6 +198,8 @@ class SqlDeliveryQueue:
                 order_id=r.order_id,
                 business_id=r.business_id,
                 business_name=r.business_name,
+                order_uuid=str(r.order_uuid) if r.order_uuid is not None else None,
+                order_created_at=r.order_created_at,
             )
             for r in rows
         ]

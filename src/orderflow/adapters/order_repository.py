@@ -78,15 +78,9 @@ _SNAPSHOT_NAMES = (
     *PAYMENT_FIELDS,
     *STATUS_TIME_FIELDS,
     *PAYMENT_TIME_FIELDS,
-    "created_at",
 )
 _SNAPSHOT_COLUMNS = tuple(orders.c[name] for name in _SNAPSHOT_NAMES)
 _STATUSES = {s.value: s for s in OrderStatus}
-
-
-def _uuid(value: Any) -> UUID:
-    """A plain `uuid.UUID` (asyncpg returns its own UUID type, which orjson cannot write)."""
-    return value if type(value) is UUID else UUID(bytes=value.bytes)
 
 
 _PAYMENT_STATUSES = {p.value: p for p in PaymentStatus}
@@ -223,7 +217,7 @@ class SqlOrderRepository:
         return {
             row[0]: OrderSnapshot(
                 id=row[0],
-                uuid=_uuid(row[1]),
+                uuid=row[1],  # asyncpg's UUID is a uuid.UUID (one orjson cannot write)
                 order_id=row[2],
                 status=_STATUSES[row[3]],
                 payment_status=_PAYMENT_STATUSES[row[4]],
@@ -338,7 +332,7 @@ class SqlOrderRepository:
         else:
             param = orjson.dumps([u.hex for u in uuids]).decode()
         rows = await self._driver.fetch(stmt, {"business_id": self._business_id, "uuids": param})
-        return {_uuid(uuid): id_ for uuid, id_ in rows}
+        return {uuid: id_ for uuid, id_ in rows}
 
     async def list_page(
         self, where: OrderFilter, after: Keyset | None, *, older: bool, limit: int

@@ -1,15 +1,16 @@
 """Webhook payloads in each contract version, rendered from the event as the outbox stores it.
 
-The outbox keeps one version-free JSON object per event: the order's numeric id as `id`, its
-UUID as `uuid`, and the fields orderflow has. 2025-01-01 receives exactly the object orderflow
-has always sent (no `uuid`, no `created_at` on status events). 2026-07-21 receives `id` as the
-UUID and every key of Scalev's payload examples, those orderflow has no value for as null (or
-false), so a receiver written against Scalev's examples finds each key it reads.
+The outbox keeps the object orderflow has always sent (the order's numeric `id` and the fields it
+has); the order's UUID and creation time are read with the delivery. 2025-01-01 receives that
+object as stored. 2026-07-21 receives `id` as the UUID and every key of Scalev's payload examples,
+those orderflow has no value for as null (or false), so a receiver written against Scalev's
+examples finds each key it reads.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -18,8 +19,6 @@ from orderflow.contracts.versions import Contract, parse_contract, shown_method
 from orderflow.domain.events import EventType
 from orderflow.domain.lifecycle import PAYMENT_TIME_FIELDS
 
-# Keys the outbox stores that 2025-01-01 payloads never had.
-_ADDED = ("uuid", "created_at")
 # Keys of Scalev's examples orderflow has no value for: what each is when absent.
 _ABSENT: dict[str, Any] = {
     "payment_link_id": None,
@@ -57,25 +56,29 @@ def render_data(
     stored: bytes,
     business_id: int,
     business_name: str,
+    order_uuid: str | None,
+    order_created_at: datetime | None,
 ) -> bytes:
     """The `data` of a webhook for an endpoint of `contract`, from the event `stored`."""
     if event_type == EventType.BUSINESS_TEST_EVENT.value:
         return stored
-    data: dict[str, Any] = orjson.loads(stored)
     version = parse_contract(contract) or Contract.V2025_01_01
+    if version is Contract.V2025_01_01 and event_type == EventType.ORDER_STATUS_CHANGED.value:
+        return stored  # nothing in it differs between the versions: the bytes as stored
+    data: dict[str, Any] = orjson.loads(stored)
     if version is Contract.V2025_01_01:
-        for key in _ADDED:
-            if event_type != EventType.ORDER_CREATED.value or key == "uuid":
-                data.pop(key, None)
+        data.pop("uuid", None)  # new orders' created events store it
         if "payment_method" in data:
             data["payment_method"] = shown_method(version, data["payment_method"])
         return orjson.dumps(data)
-    uuid = data.pop("uuid", None)
-    rendered: dict[str, Any] = {"id": uuid if uuid is not None else data["id"]}
+    data.pop("uuid", None)
+    rendered: dict[str, Any] = {"id": order_uuid if order_uuid is not None else data["id"]}
     rendered.update((k, v) for k, v in data.items() if k != "id")
+    if order_created_at is not None:
+        rendered.setdefault("created_at", order_created_at)
     for key, absent in _ABSENT.items():
         rendered.setdefault(key, absent)
     rendered.setdefault("business", {"username": username(business_name), "id": business_id})
     if event_type == _PAYMENT_EVENT:
         rendered.setdefault("payment_status_history", _payment_history(data))
-    return orjson.dumps(rendered)
+    return orjson.dumps(rendered, option=orjson.OPT_UTC_Z)

@@ -46,8 +46,6 @@ _STATUS_KEYS = (
     "previous_status",
     *STATUS_TIME_FIELDS,
     "sequence",
-    "uuid",
-    "created_at",
 )
 _PAYMENT_KEYS = (
     "id",
@@ -58,8 +56,6 @@ _PAYMENT_KEYS = (
     *PAYMENT_FIELDS,
     *PAYMENT_TIME_FIELDS,
     "sequence",
-    "uuid",
-    "created_at",
 )
 _FIELDS_AT = 5
 _status_fields = operator.itemgetter(*STATUS_TIME_FIELDS)
@@ -124,7 +120,7 @@ def change_events(changes: list[AppliedChange], now: datetime) -> Iterator[Outbo
             # Statuses are StrEnums: orjson writes their values.
             values = [before.id, before.order_id, now, d.status, before.status]
             values += _status_fields(before.row)
-            values += (sequence, before.uuid, before.row["created_at"])
+            values.append(sequence)
             yield OutboxEvent(
                 next(event_ids),
                 EventType.ORDER_STATUS_CHANGED,
@@ -137,7 +133,7 @@ def change_events(changes: list[AppliedChange], now: datetime) -> Iterator[Outbo
             sequence += 1
             values = [before.id, before.order_id, now, d.payment_status, before.payment_status]
             values += _payment_fields(before.row)
-            values += (sequence, before.uuid, before.row["created_at"])
+            values.append(sequence)
             yield OutboxEvent(
                 next(event_ids),
                 EventType.ORDER_PAYMENT_STATUS_CHANGED,

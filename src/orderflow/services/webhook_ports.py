@@ -68,6 +68,8 @@ class ClaimedDelivery:
     data: bytes  # the event's JSON object as stored
     contract: str = ""  # the endpoint's contract version, which renders `data`
     order_id: int | None = None  # the order's numeric id
+    order_uuid: str | None = None  # and its UUID and creation time, read with the delivery
+    order_created_at: datetime | None = None
     business_id: int = 0
     business_name: str = ""
 

@@ -31,6 +31,8 @@ def rendered(delivery: ClaimedDelivery) -> bytes:
         delivery.data,
         delivery.business_id,
         delivery.business_name,
+        delivery.order_uuid,
+        delivery.order_created_at,
     )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter
 from starlette.responses import Response
 
@@ -11,14 +9,10 @@ from orderflow.api.deps import PrincipalDep, UowFactoryDep
 from orderflow.api.openapi import error_responses
 from orderflow.api.responses import OrjsonResponse
 from orderflow.api.schemas import AuthenticatedIdentity
+from orderflow.contracts.payloads import username
 from orderflow.services.access import describe_business
 
 router = APIRouter(prefix="/v3", tags=["account"])
-
-
-def username(name: str) -> str:
-    """A business name as a username: lower case, words joined by dashes."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "business"
 
 
 @router.get(
