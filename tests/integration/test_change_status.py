@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import orjson
 import pytest
@@ -292,3 +293,42 @@ async def test_events_written_in_several_inserts_keep_their_order(
             await conn.execute(select(outbox.c.order_id, outbox.c.sequence).order_by(outbox.c.id))
         ).all()
     assert [tuple(r) for r in rows] == [(id_, seq) for id_ in sorted(ids) for seq in (2, 3)]
+
+
+async def _uuids(container: Container, ids: list[int]) -> list[UUID]:
+    async with container.engine.connect() as conn:
+        rows = await conn.execute(select(orders.c.id, orders.c.uuid).where(orders.c.id.in_(ids)))
+        found = {id_: UUID(str(uuid)) for id_, uuid in rows}
+    return [found[i] for i in ids]
+
+
+async def test_a_batch_named_by_uuids_changes_them_and_refuses_unknown_and_foreign_ones(
+    container: Container,
+) -> None:
+    # given two orders of ours, one of another business, and a UUID that names nothing
+    seller_a = await make_tenant(container, "A")
+    seller_b = await make_tenant(container, "B")
+    ours = await _uuids(container, await make_orders(container, seller_a, 2))
+    theirs = await _uuids(container, await make_orders(container, seller_b, 1))
+    nothing = UUID("01948092-9b80-7f91-b23d-1a8686278331")
+    asked = [ours[1], theirs[0], ours[0], nothing, ours[1]]
+    # when all of them are asked to be confirmed, skipping the refused ones
+    result = await change_status(
+        container.uow_factory,
+        seller_a.actor,
+        ChangeOrderStatus(asked, Target(OrderStatus.CONFIRMED), skip_refused=True),
+    )
+    # then ours change, in the order asked (the repeat counts once), and the others are not
+    # found, named as they were sent
+    assert [s.uuid for s in result.data] == [ours[1], ours[0]]
+    assert [(r.id, r.error_code) for r in result.rejected] == [
+        (theirs[0], "order_not_found"),
+        (nothing, "order_not_found"),
+    ]
+    for uuid in ours:
+        async with container.engine.connect() as conn:
+            status = await conn.scalar(select(orders.c.status).where(orders.c.uuid == uuid))
+        assert status == "confirmed"
+    async with container.engine.connect() as conn:
+        theirs_status = await conn.scalar(select(orders.c.status).where(orders.c.uuid == theirs[0]))
+    assert theirs_status == "pending"

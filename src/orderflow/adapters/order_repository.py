@@ -121,13 +121,14 @@ def _update_sql(source: str, dialect: str, payment_values: Sequence[str]) -> str
 # The change path's statements are built once per database: building and parsing them again
 # for every request costs more than running them for a batch of ten orders.
 @functools.cache
-def _select_snapshots(dialect: str, lock: bool) -> Select[Any]:
+def _select_snapshots(dialect: str, lock: bool, by_uuid: bool = False) -> Select[Any]:
+    column, element = (orders.c.uuid, Uuid()) if by_uuid else (orders.c.id, BigInteger())
     if dialect == "postgresql":
-        ids_match = orders.c.id == bindparam("ids", type_=ARRAY(BigInteger)).any_()
+        ids_match = column == bindparam("ids", type_=ARRAY(element)).any_()
     else:
         # One JSON parameter instead of N placeholders: the statement text stays the same.
         json_ids = select(text("value")).select_from(text("json_each(:ids)"))
-        ids_match = orders.c.id.in_(json_ids.scalar_subquery())
+        ids_match = column.in_(json_ids.scalar_subquery())
     stmt = (
         select(*_SNAPSHOT_COLUMNS)
         .where(orders.c.business_id == bindparam("business_id"), ids_match)
@@ -194,25 +195,36 @@ class SqlOrderRepository:
         self._business_id = business_id
         self._dialect = conn.dialect.name
 
-    def _ids_param(self, ids: Sequence[int]) -> object:
-        if self._dialect == "postgresql":
-            return list(ids)
-        return orjson.dumps(list(ids)).decode()
-
     async def lock_for_change(
         self, ids: Sequence[int], *, lock: bool = True
     ) -> dict[int, OrderSnapshot]:
         """Read the orders; on PostgreSQL lock them, in id order so batches cannot deadlock."""
+        return await self._snapshots(ids, lock, by_uuid=False)
+
+    async def lock_by_uuid(
+        self, uuids: Sequence[UUID], *, lock: bool = True
+    ) -> dict[int, OrderSnapshot]:
+        """`lock_for_change` for orders named by UUID: one statement on (business_id, uuid),
+        locking in id order all the same."""
+        return await self._snapshots(uuids, lock, by_uuid=True)
+
+    async def _snapshots(
+        self, refs: Sequence[int] | Sequence[UUID], lock: bool, *, by_uuid: bool
+    ) -> dict[int, OrderSnapshot]:
         dialect = self._conn.dialect
         stmt = driver_statement(
             dialect,
-            ("lock_for_change", lock),
-            lambda: _select_snapshots(dialect.name, lock),
+            ("lock_for_change", lock, by_uuid),
+            lambda: _select_snapshots(dialect.name, lock, by_uuid),
             _SNAPSHOT_COLUMNS,
         )
-        rows = await self._driver.fetch(
-            stmt, {"business_id": self._business_id, "ids": self._ids_param(ids)}
-        )
+        if self._dialect == "postgresql":
+            param: object = list(refs)
+        elif by_uuid:  # the 32 hex digits SQLAlchemy's Uuid stores on SQLite
+            param = orjson.dumps([u.hex for u in refs if isinstance(u, UUID)]).decode()
+        else:
+            param = orjson.dumps(list(refs)).decode()
+        rows = await self._driver.fetch(stmt, {"business_id": self._business_id, "ids": param})
         # Plain tuples and dict lookups: this loop runs for every order of a 10,000-order batch.
         return {
             row[0]: OrderSnapshot(

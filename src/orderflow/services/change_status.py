@@ -117,9 +117,7 @@ async def _apply(
     ) as uow:
         if idempotency:
             await replay_if_seen(uow, idempotency.key, clock())
-        by_id = await _numbered(uow, wanted)
-        ids = sorted({id_ for id_, _, _ in by_id if id_ is not None})
-        snapshots = await uow.orders.lock_for_change(ids, lock=not command.dry_run)
+        by_id, snapshots = await _locked(uow, wanted, lock=not command.dry_run)
         result, applied = _plan(by_id, snapshots)
         if result.rejected and not command.skip_refused:
             refusal = _refusal(result.rejected, len(wanted))
@@ -141,6 +139,24 @@ async def _apply(
         if (applied and not command.dry_run) or idempotency:
             await uow.commit()
     return result
+
+
+async def _locked(
+    uow: UnitOfWork, wanted: dict[OrderRef, Target], *, lock: bool
+) -> tuple[list[tuple[int | None, OrderRef, Target]], dict[int, OrderSnapshot]]:
+    """The wanted orders, numbered (see `_numbered`), read and (on PostgreSQL) locked: a batch
+    named by UUIDs only is read in one statement by UUID, any other by numeric id."""
+    uuids = [ref for ref in wanted if isinstance(ref, UUID)]
+    if uuids and len(uuids) == len(wanted):
+        snapshots = await uow.orders.lock_by_uuid(uuids, lock=lock)
+        by_uuid = {snap.uuid: id_ for id_, snap in snapshots.items()}
+        numbered: list[tuple[int | None, OrderRef, Target]] = [
+            (by_uuid.get(ref), ref, wanted[ref]) for ref in uuids
+        ]
+        return numbered, snapshots
+    numbered = await _numbered(uow, wanted)
+    ids = sorted({id_ for id_, _, _ in numbered if id_ is not None})
+    return numbered, await uow.orders.lock_for_change(ids, lock=lock)
 
 
 async def _numbered(

@@ -159,6 +159,12 @@ class OrderRepository(Protocol):
         self, ids: Sequence[int], *, lock: bool = True
     ) -> dict[int, OrderSnapshot]: ...
 
+    async def lock_by_uuid(
+        self, uuids: Sequence[UUID], *, lock: bool = True
+    ) -> dict[int, OrderSnapshot]:
+        """`lock_for_change` for orders named by UUID, in one statement."""
+        ...
+
     async def update_many(self, changes: Sequence[AppliedChange], now: datetime) -> None: ...
 
     async def add(
