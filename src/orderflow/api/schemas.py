@@ -96,20 +96,28 @@ ISO_DATETIME_PATTERN = (
     rf"^{_DAY}([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{{1,6}})?)?"
     r"([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$"
 )
-_ISO_DATETIME = re.compile(ISO_DATETIME_PATTERN)
 
 
-def _iso_text(value: object) -> object:
-    if not isinstance(value, str) or not _ISO_DATETIME.fullmatch(value):
-        raise ValueError("must be an ISO 8601 date and time, e.g. 2026-11-27T05:31:56Z")
-    return value
+def text_matching(pattern: str, message: str) -> tuple[BeforeValidator, WithJsonSchema]:
+    """A check that a value is text matching `pattern` whole, and the document saying so."""
+    compiled = re.compile(pattern)
+
+    def check(value: object) -> object:
+        if not isinstance(value, str) or not compiled.fullmatch(value):
+            raise ValueError(message)
+        return value
+
+    return BeforeValidator(check), WithJsonSchema({"type": "string", "pattern": pattern})
 
 
+_ISO_CHECK, _ISO_SCHEMA = text_matching(
+    ISO_DATETIME_PATTERN, "must be an ISO 8601 date and time, e.g. 2026-11-27T05:31:56Z"
+)
 UtcDateTime = Annotated[
     datetime,
-    BeforeValidator(_iso_text),
+    _ISO_CHECK,
     AfterValidator(_utc),
-    WithJsonSchema({"type": "string", "pattern": ISO_DATETIME_PATTERN}),
+    _ISO_SCHEMA,
 ]
 
 
@@ -141,20 +149,10 @@ class ErrorResponse(BaseModel):
 # billion rupiah: 200 items of 100,000 units at the most each then still add up to a total the
 # database stores exactly (integer cents in 64 bits).
 MONEY_PATTERN = r"^(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?$"
-_MONEY = re.compile(MONEY_PATTERN)
-
-
-def _money_text(value: object) -> object:
-    if not isinstance(value, str) or not _MONEY.fullmatch(value):
-        raise ValueError('must be a decimal string with at most 2 decimals, e.g. "75000.00"')
-    return value
-
-
-Money = Annotated[
-    Decimal,
-    BeforeValidator(_money_text),
-    WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN}),
-]
+_MONEY_CHECK, _MONEY_SCHEMA = text_matching(
+    MONEY_PATTERN, 'must be a decimal string with at most 2 decimals, e.g. "75000.00"'
+)
+Money = Annotated[Decimal, _MONEY_CHECK, _MONEY_SCHEMA]
 
 
 # ASCII whitespace: `\s` means different characters to ECMA (the document), Python and Rust
