@@ -26,7 +26,8 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def _matching(business_id: int, where: OrderFilter) -> list[ColumnElement[bool]]:
+def matching(business_id: int, where: OrderFilter) -> list[ColumnElement[bool]]:
+    """The conditions an order of `business_id` meets to match `where`."""
     clauses: list[ColumnElement[bool]] = [orders.c.business_id == business_id]
     if where.statuses:
         clauses.append(orders.c.status.in_(sorted(s.value for s in where.statuses)))
@@ -61,7 +62,7 @@ def export_query(business_id: int, where: OrderFilter) -> Select[Any]:
     """Every matching order, newest first."""
     return (
         select(orders)
-        .where(*_matching(business_id, where))
+        .where(*matching(business_id, where))
         .order_by(orders.c.created_at.desc(), orders.c.id.desc())
     )
 
@@ -71,7 +72,7 @@ def page_query(
 ) -> Select[Any]:
     """Up to `limit` matching orders past `after`: older ones newest first, else newer ones
     oldest first (both walk the same index, in opposite directions)."""
-    stmt = select(orders).where(*_matching(business_id, where)).limit(limit)
+    stmt = select(orders).where(*matching(business_id, where)).limit(limit)
     if after is not None:
         position = tuple_(orders.c.created_at, orders.c.id)
         keyset = tuple_(

@@ -19,7 +19,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import BigInteger, Text, Uuid
 
-from orderflow.adapters import order_listing
+from orderflow.adapters import order_listing, order_statistics
 from orderflow.adapters.bulk import (
     PAYMENT_COLUMNS,
     BulkColumn,
@@ -54,6 +54,8 @@ from orderflow.services.unit_of_work import (
     OrderRecord,
     OrderRef,
     OrderSnapshot,
+    StatisticsQuery,
+    StatisticsRow,
 )
 
 _ROW_COLUMNS = (
@@ -357,6 +359,10 @@ class SqlOrderRepository:
     def stream(self, where: OrderFilter) -> AsyncIterator[list[dict[str, Any]]]:
         """Every matching order, newest first, in batches of up to 1,000."""
         return order_listing.stream(self._conn, self._business_id, where)
+
+    async def statistics(self, query: StatisticsQuery) -> list[StatisticsRow]:
+        """The matching orders counted per status and/or period (see `order_statistics`)."""
+        return await order_statistics.statistics(self._conn, self._business_id, query)
 
     async def ids_by_number(self, numbers: Sequence[str]) -> dict[str, int]:
         """The ids of the orders with these business-facing numbers (unknown ones are absent)."""

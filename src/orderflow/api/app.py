@@ -25,6 +25,7 @@ from orderflow.api.routes import (
     me,
     metrics,
     order_queries,
+    order_statistics,
     order_upload,
     orders,
     webhooks,
@@ -96,7 +97,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(TelemetryMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: the request id is known to all inside
     # order_queries first: its fixed paths (/v3/orders/export) must win over /v3/orders/{id}.
-    for module in (order_queries, order_upload, orders, webhooks, me, health, metrics, docs):
+    routers = (order_statistics, order_queries, order_upload, orders, webhooks, me, health)
+    for module in (*routers, metrics, docs):
         app.include_router(module.router)
     mount_console(app)
     return app

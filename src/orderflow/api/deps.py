@@ -129,6 +129,7 @@ ChangeStatusCaller = Annotated[Actor, Depends(authorized(Scope.ORDER_CHANGE_STAT
 CreateOrderActor = Annotated[Actor, Depends(requires(Scope.ORDER_CREATE))]
 ReadOrderActor = Annotated[Actor, Depends(requires(Scope.ORDER_READ))]
 ListOrdersActor = Annotated[Actor, Depends(requires(Scope.ORDER_LIST))]
+StatisticsActor = Annotated[Actor, Depends(requires(Scope.ORDER_STATISTICS_READ))]
 ManageWebhooksActor = Annotated[Actor, Depends(requires(Scope.WEBHOOK_MANAGE))]
 
 

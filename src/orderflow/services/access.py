@@ -19,6 +19,7 @@ from orderflow.services.unit_of_work import BusinessRecord, UnitOfWorkFactory
 class Scope(StrEnum):
     ORDER_READ = "order:read"
     ORDER_LIST = "order:list"
+    ORDER_STATISTICS_READ = "order:statistics:read"
     ORDER_CREATE = "order:create"
     ORDER_CHANGE_STATUS = "order:change_status"
     WEBHOOK_MANAGE = "webhook:manage"

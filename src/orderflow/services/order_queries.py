@@ -14,6 +14,8 @@ from orderflow.services.unit_of_work import (
     Keyset,
     OrderFilter,
     OrderRef,
+    StatisticsQuery,
+    StatisticsRow,
     UnitOfWorkFactory,
 )
 
@@ -96,3 +98,11 @@ async def order_history(
     if entries is None:
         raise NotFound(f"order {ref} not found")
     return entries
+
+
+async def order_statistics(
+    uow_factory: UnitOfWorkFactory, actor: Actor, query: StatisticsQuery
+) -> list[StatisticsRow]:
+    """The business's orders matching the query's filter, counted per status and/or period."""
+    async with uow_factory(actor.business_id, write=False) as uow:
+        return await uow.orders.statistics(query)

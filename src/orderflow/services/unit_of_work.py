@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -136,6 +136,28 @@ class OrderFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class StatisticsQuery:
+    """What to count of the orders matching `where`: per status, per period of `time_field`
+    (the `<status>_time` an order entered that status) in `tz`, both, or neither."""
+
+    where: OrderFilter
+    by_status: bool = False
+    period: str | None = None  # "day", "week" (starting Monday) or "month"
+    time_field: str = "draft_time"
+    tz: str = "Asia/Jakarta"
+
+
+@dataclass(frozen=True, slots=True)
+class StatisticsRow:
+    """Orders counted together, and their gross revenue (the sum of their totals)."""
+
+    count: int
+    gross_revenue: Decimal
+    status: OrderStatus | None = None
+    period: date | None = None  # the first day of the period, in the query's time zone
+
+
+@dataclass(frozen=True, slots=True)
 class Keyset:
     """A position in the newest-first order of orders: (created_at, id), both descending."""
 
@@ -190,6 +212,10 @@ class OrderRepository(Protocol):
         ...
 
     async def ids_by_number(self, numbers: Sequence[str]) -> dict[str, int]: ...
+
+    async def statistics(self, query: StatisticsQuery) -> list[StatisticsRow]:
+        """The matching orders counted per status and/or period (one row without either)."""
+        ...
 
 
 class HistoryRepository(Protocol):

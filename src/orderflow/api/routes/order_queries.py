@@ -13,7 +13,13 @@ from starlette.responses import Response, StreamingResponse
 
 from orderflow.api.contract import contract_of
 from orderflow.api.csv_export import csv_chunks
-from orderflow.api.deps import CursorCodecDep, ListOrdersActor, ReadOrderActor, UowFactoryDep
+from orderflow.api.deps import (
+    CursorCodecDep,
+    ListOrdersActor,
+    PrincipalDep,
+    ReadOrderActor,
+    UowFactoryDep,
+)
 from orderflow.api.openapi import READING, Versioned, error_responses, versioned
 from orderflow.api.order_query_schemas import (
     LegacyOrderListResponse,
@@ -92,7 +98,7 @@ def _method(contract: Contract, value: str | None) -> PaymentMethod | None:
 
 def order_filter(
     request: Request,
-    actor: ListOrdersActor,  # first: the filter is read in the key's contract version
+    principal: PrincipalDep,  # first: the filter is read in the key's contract version
     status: Annotated[
         str | None,
         Query(

@@ -83,6 +83,9 @@ export async function call(path, { method = "GET", query, json, form, raw = fals
 export const me = () => call("/v3/me");
 export const getOrder = (id) => call(`/v3/orders/${encodeURIComponent(id)}`);
 export const listOrders = (query) => call("/v3/orders", { query });
+/** How many orders match `query`, per status (scope order:statistics:read). */
+export const orderStatistics = (query, signal) =>
+  call("/v3/orders/statistics", { query: { ...query, is_breakdown_status: "true" }, signal });
 
 /** The full change history of one order, or null if this server has no such endpoint yet. */
 export async function statusHistory(id) {

@@ -1,6 +1,6 @@
 // The console: sign in, the orders table with tabs, filters, pages and selection.
 
-import { ApiError, hooks, listOrders, me, session } from "./api.js";
+import { ApiError, hooks, listOrders, me, orderStatistics, session } from "./api.js";
 import { openChangeDialog } from "./change.js";
 import { openDetail } from "./detail.js";
 import { $, fill, h } from "./dom.js";
@@ -118,23 +118,20 @@ function chooseTab(status) {
   newView();
 }
 
-/** Count every tab by streaming the export of the filter without its status (up to 10,000 rows). */
+/** Count every tab: the filter without its status, counted per status by the server. */
 async function loadCounts() {
   countsAbort?.abort();
   const abort = (countsAbort = new AbortController());
   const counts = new Map();
   try {
-    const { capped } = await streamMatching(
-      apiFilters(view.filters, { withStatus: false }),
-      (row) => counts.set(row.status, (counts.get(row.status) || 0) + 1),
-      { cap: MAX_IDS, signal: abort.signal },
-    );
+    const answer = await orderStatistics(apiFilters(view.filters, { withStatus: false }), abort.signal);
     if (abort.signal.aborted) return;
+    for (const item of answer.data) counts.set(item.status, item.count);
     view.counts = counts;
-    view.countsCapped = capped;
+    view.countsCapped = false;
   } catch (err) {
     if (err.name === "AbortError") return;
-    view.counts = null; // no export on this server: tabs without counts
+    view.counts = null; // a key without order:statistics:read: tabs without counts
   }
   renderTabs();
   renderSelection();
