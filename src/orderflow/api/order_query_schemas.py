@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from orderflow.api.change_status_schemas import LegacyOrderChangeStatus, OrderChangeStatus
-from orderflow.api.schemas import LegacyOrderListItem, OrderListItem
+from orderflow.api.read_schemas import LegacyOrderListItem, OrderListItem
 from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 
 

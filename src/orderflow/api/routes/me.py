@@ -7,8 +7,8 @@ from starlette.responses import Response
 
 from orderflow.api.deps import PrincipalDep, UowFactoryDep
 from orderflow.api.openapi import error_responses
+from orderflow.api.read_schemas import AuthenticatedIdentity
 from orderflow.api.responses import OrjsonResponse
-from orderflow.api.schemas import AuthenticatedIdentity
 from orderflow.contracts.payloads import username
 from orderflow.services.access import describe_business
 

@@ -29,14 +29,9 @@ from orderflow.api.deps import (
 from orderflow.api.idempotency import idempotent
 from orderflow.api.openapi import CHANGING, READING, Versioned, error_responses, versioned
 from orderflow.api.order_refs import MAX_ID, PATH_PATTERN, OrderRefConvertor, parse_order_ref
+from orderflow.api.read_schemas import LegacyOrderRead, OrderRead
 from orderflow.api.responses import OrjsonResponse
-from orderflow.api.schemas import (
-    LegacyOrderCreateRequest,
-    LegacyOrderRead,
-    OnError,
-    OrderCreateRequest,
-    OrderRead,
-)
+from orderflow.api.schemas import LegacyOrderCreateRequest, OnError, OrderCreateRequest
 from orderflow.api.targets import target_of
 from orderflow.api.telemetry import observed_change_status
 from orderflow.api.views import change_status_body, order_body
