@@ -8,8 +8,6 @@ from starlette.requests import Request
 from orderflow.contracts.versions import CONTRACT_HEADER, KNOWN, NEWEST, Contract, parse_contract
 from orderflow.domain.errors import InvalidInput
 
-STATE_KEY = "contract"
-
 
 class UnsupportedContract(InvalidInput):
     code = "unsupported_contract"
@@ -41,7 +39,7 @@ def settle_contract(request: Request, pinned: str) -> Contract:
 
 def contract_of(request: Request) -> Contract:
     """The version this request is answered in."""
-    contract = getattr(request.state, STATE_KEY, None)
+    contract = getattr(request.state, "contract", None)  # set by settle_contract
     if isinstance(contract, Contract):
         return contract
     try:

@@ -20,7 +20,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from orderflow.api.order_refs import MAX_ID as MAX_ID
-from orderflow.contracts.versions import PAYMENT_METHODS, Contract
+from orderflow.contracts.versions import PAYMENT_METHODS, Contract, accepted_method
 from orderflow.domain.lifecycle import PaymentMethod
 
 MAX_IDS = 10_000
@@ -189,11 +189,10 @@ class OrderItemIn(BaseModel):
 
 
 def _only(contract: Contract) -> Any:
-    allowed = {m.value: m for m in PAYMENT_METHODS[contract]}
-    listed = ", ".join(f"'{name}'" for name in allowed)
+    listed = ", ".join(f"'{m.value}'" for m in PAYMENT_METHODS[contract])
 
     def check(value: object) -> PaymentMethod:
-        found = allowed.get(value) if isinstance(value, str) else None
+        found = accepted_method(contract, value)
         if found is None:
             raise ValueError(f"Input should be {listed}")
         return found

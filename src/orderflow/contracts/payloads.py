@@ -71,8 +71,8 @@ def render_data(
         if "payment_method" in data:
             data["payment_method"] = shown_method(version, data["payment_method"])
         return orjson.dumps(data)
-    data.pop("uuid", None)
-    rendered: dict[str, Any] = {"id": order_uuid if order_uuid is not None else data["id"]}
+    stored_uuid = data.pop("uuid", None)  # created events store it; the others take the order's
+    rendered: dict[str, Any] = {"id": order_uuid or stored_uuid or data["id"]}
     rendered.update((k, v) for k, v in data.items() if k != "id")
     if order_created_at is not None:
         rendered.setdefault("created_at", order_created_at)

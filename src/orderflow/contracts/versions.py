@@ -18,7 +18,6 @@ class Contract(StrEnum):
 
 
 NEWEST = Contract.V2026_07_21
-OLDEST = Contract.V2025_01_01
 CONTRACT_HEADER = "Orderflow-Contract"
 KNOWN = ", ".join(c.value for c in Contract)
 
@@ -45,6 +44,8 @@ PAYMENT_METHODS: Mapping[Contract, tuple[PaymentMethod, ...]] = {
     Contract.V2026_07_21: tuple(m for m in PaymentMethod if m not in (_M.VA, _M.INDOMARET)),
 }
 
+_ACCEPTED = {c: {m.value: m for m in methods} for c, methods in PAYMENT_METHODS.items()}
+
 
 def parse_contract(value: str) -> Contract | None:
     """The version named `value`, or None if orderflow has no such version."""
@@ -52,6 +53,11 @@ def parse_contract(value: str) -> Contract | None:
         return Contract(value.strip())
     except ValueError:
         return None
+
+
+def accepted_method(contract: Contract, value: object) -> PaymentMethod | None:
+    """The payment method `value` names, if `contract` lets a caller send it."""
+    return _ACCEPTED[contract].get(value) if isinstance(value, str) else None
 
 
 def shown_method(contract: Contract, method: str | None) -> str | None:

@@ -66,12 +66,12 @@ class ClaimedDelivery:
     event_type: str
     occurred_at: datetime
     data: bytes  # the event's JSON object as stored
-    contract: str = ""  # the endpoint's contract version, which renders `data`
-    order_id: int | None = None  # the order's numeric id
-    order_uuid: str | None = None  # and its UUID and creation time, read with the delivery
-    order_created_at: datetime | None = None
-    business_id: int = 0
-    business_name: str = ""
+    contract: str  # the endpoint's contract version, which renders `data`
+    order_id: int | None  # the order's numeric id
+    order_uuid: str | None  # and its UUID and creation time, read with the delivery
+    order_created_at: datetime | None
+    business_id: int
+    business_name: str
 
 
 @dataclass(frozen=True, slots=True)

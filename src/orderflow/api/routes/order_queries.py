@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from orderflow.api.contract import contract_of
@@ -16,23 +16,20 @@ from orderflow.api.csv_export import csv_chunks
 from orderflow.api.deps import (
     CursorCodecDep,
     ListOrdersActor,
-    PrincipalDep,
     ReadOrderActor,
     UowFactoryDep,
 )
 from orderflow.api.openapi import READING, Versioned, error_responses, versioned
+from orderflow.api.order_filters import OrderFilterDep
+from orderflow.api.order_paths import OrderPath, order_ref
 from orderflow.api.order_query_schemas import (
     LegacyOrderListResponse,
     OrderListResponse,
     StatusHistoryResponse,
 )
 from orderflow.api.responses import OrjsonResponse
-from orderflow.api.routes.orders import OrderPath, order_ref
-from orderflow.api.schemas import NO_NUL, UtcDateTime
 from orderflow.api.views import history_body, order_summary
-from orderflow.contracts.versions import PAYMENT_METHODS, Contract
-from orderflow.domain.errors import InvalidInput
-from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
+from orderflow.contracts.versions import Contract
 from orderflow.services.order_queries import (
     MAX_PAGE_SIZE,
     PageRequest,
@@ -40,109 +37,11 @@ from orderflow.services.order_queries import (
     list_orders,
     order_history,
 )
-from orderflow.services.unit_of_work import OrderFilter
 
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
 
-MAX_SEARCH = 100
 # A cursor is two base64url parts: what it points at, and this service's signature of it.
 CURSOR_PATTERN = "^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$"
-# Scalev's `shipped_rts`: shipped, or returned to sender.
-STATUS_GROUPS = {"shipped_rts": (OrderStatus.SHIPPED, OrderStatus.RTS)}
-_STATUS_NAMES = frozenset(s.value for s in OrderStatus) | frozenset(STATUS_GROUPS)
-_STATUS_LIST = ", ".join([*(s.value for s in OrderStatus), *STATUS_GROUPS])
-# What a filter's status parameter takes: names, comma-separated (a trailing comma is fine).
-_ANY_CASE = "|".join(
-    "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in name)
-    for name in sorted(_STATUS_NAMES)
-)
-STATUS_PATTERN = rf"^ *({_ANY_CASE}) *(, *({_ANY_CASE}) *)*,? *$"
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _statuses(value: str | None) -> frozenset[OrderStatus]:
-    names = [part.strip(" ").lower() for part in (value or "").split(",") if part.strip(" ")]
-    unknown = [name for name in names if name not in _STATUS_NAMES]
-    if unknown:
-        allowed = _STATUS_LIST
-        raise InvalidInput(
-            "Invalid request: status",
-            {
-                "status": [
-                    f"unknown status {name!r}; use one or more of: {allowed}" for name in unknown
-                ]
-            },
-        )
-    statuses: set[OrderStatus] = set()
-    for name in names:
-        statuses.update(STATUS_GROUPS.get(name) or (OrderStatus(name),))
-    return frozenset(statuses)
-
-
-def _method(contract: Contract, value: str | None) -> PaymentMethod | None:
-    if value is None:
-        return None
-    allowed = {m.value: m for m in PAYMENT_METHODS[contract]}
-    if value not in allowed:
-        raise InvalidInput(
-            "Invalid request: payment_method",
-            {"payment_method": [f"use one of: {', '.join(allowed)}"]},
-        )
-    return allowed[value]
-
-
-def order_filter(
-    request: Request,
-    principal: PrincipalDep,  # first: the filter is read in the key's contract version
-    status: Annotated[
-        str | None,
-        Query(
-            description="One or several statuses, comma-separated (e.g. `confirmed,in_process`); "
-            "`shipped_rts` is shipped or rts",
-            examples=["confirmed,in_process"],
-            pattern=STATUS_PATTERN,
-        ),
-    ] = None,
-    payment_status: Annotated[PaymentStatus | None, Query(description="Payment status")] = None,
-    payment_method: Annotated[
-        str | None, Query(description="Payment method (the contract version's names)")
-    ] = None,
-    created_since: Annotated[
-        UtcDateTime | None,
-        Query(description="Created at or after (ISO 8601; without an offset it is UTC)"),
-    ] = None,
-    created_until: Annotated[
-        UtcDateTime | None,
-        Query(description="Created before, exclusive (ISO 8601; without an offset it is UTC)"),
-    ] = None,
-    search: Annotated[
-        str | None,
-        Query(
-            max_length=MAX_SEARCH,
-            pattern=NO_NUL,
-            description="Part of the order number, customer name, phone or email (any case, "
-            "any length; from 3 characters a trigram index answers it on PostgreSQL)",
-        ),
-    ] = None,
-) -> OrderFilter:
-    """The filter shared by the list and the export."""
-    term = (search or "").strip() or None
-    return OrderFilter(
-        statuses=_statuses(status),
-        payment_status=payment_status,
-        payment_method=_method(contract_of(request), payment_method),
-        created_since=_utc(created_since),
-        created_until=_utc(created_until),
-        search=term,
-    )
-
-
-OrderFilterDep = Annotated[OrderFilter, Depends(order_filter)]
 
 
 versioned(

@@ -13,9 +13,9 @@ from starlette.responses import Response
 
 from orderflow.api.deps import StatisticsActor, UowFactoryDep
 from orderflow.api.openapi import READING, error_responses
+from orderflow.api.order_filters import OrderFilterDep
 from orderflow.api.responses import OrjsonResponse
-from orderflow.api.routes.order_queries import OrderFilterDep
-from orderflow.api.routes.order_upload import DEFAULT_TZ, TIME_ZONES, zone_named
+from orderflow.api.time_zones import DEFAULT_TZ, TIME_ZONES, zone_named
 from orderflow.domain.lifecycle import STATUS_TIME_FIELDS, OrderStatus
 from orderflow.services.order_queries import order_statistics
 from orderflow.services.unit_of_work import StatisticsQuery, StatisticsRow

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from starlette.responses import Response
@@ -21,31 +20,13 @@ from orderflow.api.order_query_schemas import (
 from orderflow.api.responses import OrjsonResponse
 from orderflow.api.schemas import OnError
 from orderflow.api.telemetry import observed_upload
+from orderflow.api.time_zones import DEFAULT_TZ, TIME_ZONES, zone_named
 from orderflow.api.views import upload_body
 from orderflow.contracts.versions import Contract
-from orderflow.domain.errors import InvalidInput
 from orderflow.services.idempotency import IdempotencyKey, fingerprint
 from orderflow.services.status_upload import UploadChangeStatus, UploadResult
 
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
-
-DEFAULT_TZ = "Asia/Jakarta"
-
-
-# The IANA names this machine knows, stated in the document: `tz` is one of them.
-TIME_ZONES = sorted(available_timezones())
-
-
-def zone_named(name: str) -> ZoneInfo:
-    """The IANA time zone `name`; 400 if this machine knows none by that name."""
-    try:
-        if name not in TIME_ZONES:
-            raise ValueError(name)
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(
-            "Invalid request: tz", {"tz": [f"unknown time zone {name!r}; e.g. Asia/Jakarta"]}
-        ) from None
 
 
 versioned(

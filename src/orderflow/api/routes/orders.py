@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
-from starlette.convertors import register_url_convertor
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from orderflow.api.bodies import read_body
@@ -28,7 +27,7 @@ from orderflow.api.deps import (
 )
 from orderflow.api.idempotency import idempotent
 from orderflow.api.openapi import CHANGING, READING, Versioned, error_responses, versioned
-from orderflow.api.order_refs import MAX_ID, PATH_PATTERN, OrderRefConvertor, parse_order_ref
+from orderflow.api.order_paths import OrderPath, order_ref
 from orderflow.api.read_schemas import LegacyOrderRead, OrderRead
 from orderflow.api.responses import OrjsonResponse
 from orderflow.api.schemas import LegacyOrderCreateRequest, OnError, OrderCreateRequest
@@ -36,33 +35,14 @@ from orderflow.api.targets import target_of
 from orderflow.api.telemetry import observed_change_status
 from orderflow.api.views import change_status_body, order_body
 from orderflow.contracts.versions import Contract
-from orderflow.domain.errors import InvalidInput, NotFound
+from orderflow.domain.errors import InvalidInput
 from orderflow.services.change_status import ChangeOrderStatus, ChangeStatusResult
 from orderflow.services.orders import create_order, get_order
-from orderflow.services.unit_of_work import NewItem, NewOrder, OrderRecord, OrderRef
+from orderflow.services.unit_of_work import NewItem, NewOrder, OrderRecord
 
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
 
 OLDER, NEWER = Contract.V2025_01_01, Contract.V2026_07_21
-OrderPath = Annotated[
-    str,
-    Path(description="The order's UUIDv7, or its legacy numeric id", pattern=PATH_PATTERN),
-]
-# `{id:order_ref}` matches only an id, so `/v3/orders/change-status` is never taken for one (a GET
-# there is a 405, not an order lookup) and anything else is a 404.
-register_url_convertor("order_ref", OrderRefConvertor())
-
-
-def order_ref(value: str) -> OrderRef:
-    """The order a path names (the path's pattern was checked: a number out of range names no
-    order, so it is not found)."""
-    try:
-        ref = parse_order_ref(value)
-    except ValueError:
-        ref = None
-    if ref is None or (isinstance(ref, int) and not 1 <= ref <= MAX_ID):
-        raise NotFound(f"order {value} not found")
-    return ref
 
 
 async def _change_request(
