@@ -11,7 +11,7 @@ from orderflow.adapters.tables import outbox_pending, webhook_attempts, webhook_
 from orderflow.adapters.webhook_sender import HttpxWebhookSender
 from orderflow.bootstrap import Container
 from orderflow.contracts.versions import Contract
-from orderflow.domain.webhooks import RetrySchedule
+from orderflow.domain.webhooks import SUBSCRIBABLE_EVENTS, RetrySchedule
 from orderflow.services.webhook_ports import WebhookEndpoint
 from orderflow.services.webhook_relay import RelayConfig, relay_round
 from orderflow.services.webhooks import CreateWebhook, create_webhook
@@ -19,7 +19,7 @@ from orderflow.worker.outbox_relay import rendered
 from tests.builders import DEFAULT_CONTRACT, Tenant
 from tests.log_scan import remember_secret
 
-ALL_EVENTS = frozenset({"order.created", "order.status_changed", "order.payment_status_changed"})
+ALL_EVENTS = SUBSCRIBABLE_EVENTS  # all seven of Scalev's order events
 DRAIN_LIMIT_S = 120  # a safety net against a hung test, not a timing assertion
 
 

@@ -42,6 +42,7 @@ async def test_history_lists_every_applied_change_oldest_first(
     created, confirmed, moved = body["data"]
     assert (created["from_status"], created["to_status"]) == (None, "pending")
     assert confirmed == {
+        "kind": "status",
         "from_status": "pending",
         "to_status": "confirmed",
         "from_payment_status": "unpaid",
@@ -57,6 +58,7 @@ async def test_history_lists_every_applied_change_oldest_first(
         "transfer_time": "2026-11-27T05:31:56Z",
         "transferproof_url": "https://cdn.example.com/t.jpg",
         "rtsproof_url": None,
+        "shipment_receipt": None,
     }
     assert (moved["from_status"], moved["to_status"], moved["by"]) == (
         "confirmed",

@@ -65,6 +65,8 @@ def _legacy(schema: Any) -> Any:
                 props["id"] = {"type": "integer", "minimum": 1}
             if "payment_method" in props and "enum" in props["payment_method"]:
                 props["payment_method"]["enum"] = older
+            if key == "data" and node.get("items", {}).get("format") == "uuid":
+                node["items"] = {"type": "integer", "minimum": 1}  # a list of order ids
             for k, v in node.items():
                 walk(v, k)
         elif isinstance(node, list):

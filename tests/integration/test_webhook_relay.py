@@ -23,6 +23,7 @@ from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
 from orderflow.contracts.versions import Contract
 from orderflow.domain.errors import BatchRefused
+from orderflow.domain.events import NEVER_SENT
 from orderflow.domain.lifecycle import (
     PAYMENT_FIELDS,
     OrderStatus,
@@ -32,6 +33,7 @@ from orderflow.domain.lifecycle import (
     Target,
 )
 from orderflow.services.change_status import ChangeOrderStatus, change_status, utc_now
+from orderflow.services.order_deletion import DeleteOrders, delete_orders
 from orderflow.services.order_events import new_event_id
 from orderflow.services.orders import create_order
 from orderflow.services.unit_of_work import NewItem, NewOrder, OutboxEvent
@@ -48,7 +50,7 @@ from tests.receiver import (
     verify_scalev,
     verify_standard,
 )
-from tests.relaying import attempts_of, drain, fast_config, make_endpoint, queued
+from tests.relaying import ALL_EVENTS, attempts_of, drain, fast_config, make_endpoint, queued
 
 VOLUME = int(os.environ.get("ORDERFLOW_TEST_WEBHOOK_VOLUME", "1000"))
 STATUS_TIMES = {f"{s.value}_time" for s in OrderStatus}
@@ -394,32 +396,49 @@ async def test_the_api_process_runs_a_relay_while_it_serves(settings: Settings) 
 
 
 async def test_each_endpoint_gets_payloads_in_its_contract_version(container: Container) -> None:
-    # given an endpoint on each contract version
+    # given an endpoint on each contract version, subscribed to all seven order events
     scalev = json.loads(CONTRACT_FILE.read_text()) if CONTRACT_FILE.exists() else None
     if scalev is None:
         pytest.skip(f"SKIPPED: Scalev's contract extract not found at {CONTRACT_FILE}")
+    webhooks = scalev["x-webhooks"]
+    assert set(webhooks["events"]) == ALL_EVENTS
     tenant = await make_tenant(container)
     with running_receiver() as older, running_receiver() as newer:
         await make_endpoint(container, tenant, older.url, contract=Contract.V2025_01_01)
         await make_endpoint(container, tenant, newer.url, contract=Contract.V2026_07_21)
-        # when an order is created, confirmed and paid
+        # when an order is created, confirmed and paid, shipped, and given a tracking number;
+        # and another is canceled and deleted
         order_id = await _new_order(container, tenant)
         await _change(container, tenant, [order_id], OrderStatus.CONFIRMED, PaymentStatus.PAID)
+        await _change(container, tenant, [order_id], OrderStatus.SHIPPED)
+        receipt = Target(None, shipment_receipt="JNE0012345678")
+        await change_status(
+            container.uow_factory, tenant.actor, ChangeOrderStatus([order_id], receipt)
+        )
+        gone = await _new_order(container, tenant)
+        await _change(container, tenant, [gone], OrderStatus.CANCELED)
+        await delete_orders(container.uow_factory, tenant.actor, DeleteOrders([gone]))
         await drain(container)
         got_older, got_newer = events(older.all()), events(newer.all())
-    webhooks = scalev["x-webhooks"]
+    emitted = set(ALL_EVENTS - NEVER_SENT)
+    assert {r.json["event"] for r in got_newer} == {r.json["event"] for r in got_older} == emitted
     envelope = jsonschema.Draft7Validator(webhooks["envelope"])
-    uuid = got_newer[0].json["data"]["id"]
+    uuids = {r.json["data"]["id"] for r in got_newer}
+    common = set(webhooks["data_keys"]["order.deleted"])  # the keys every order event has
     for received in got_newer:  # then 2026-07-21: the UUID, and every key of Scalev's examples
         body = received.json
         assert not list(envelope.iter_errors(body))
-        assert body["event"] in webhooks["events"]
         keys = webhooks["data_keys"].get(body["event"])
-        if isinstance(keys, list):
-            assert set(keys) <= set(body["data"]), set(keys) - set(body["data"])
-        assert body["data"]["id"] == uuid
-    assert str(UUID(uuid)) == uuid
+        wanted = set(keys) if isinstance(keys, list) else common
+        assert wanted <= set(body["data"]), wanted - set(body["data"])
+    assert len(uuids) == 2 and all(str(UUID(u)) == u for u in uuids)
+    [updated] = [r.json["data"] for r in got_newer if r.json["event"] == "order.updated"]
+    assert (updated["shipment_receipt"], updated["status"]) == ("JNE0012345678", "shipped")
+    assert updated["payment_method"] == "bank_transfer"  # the details it keeps are shown too
     for received in got_older:  # and 2025-01-01: the numeric id, as orderflow always sent
         data = received.json["data"]
-        assert data["id"] == order_id and "uuid" not in data
-    assert "created_at" not in got_older[1].json["data"]  # status events never carried it
+        assert data["id"] in (order_id, gone) and "uuid" not in data
+    status_events = [r.json["data"] for r in got_older if r.json["event"].endswith("_changed")]
+    assert status_events and all("created_at" not in d for d in status_events)  # as before
+    [deleted] = [r.json["data"] for r in got_older if r.json["event"] == "order.deleted"]
+    assert (deleted["id"], deleted["status"]) == (gone, "canceled")

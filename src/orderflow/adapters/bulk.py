@@ -37,6 +37,11 @@ PAYMENT_COLUMNS = (
 )
 
 
+# What a change's target writes on the order: its payment fields and the tracking number.
+DETAIL_COLUMNS = (*PAYMENT_COLUMNS, BulkColumn("shipment_receipt", "text"))
+DETAIL_FIELDS = tuple(c.name for c in DETAIL_COLUMNS)
+
+
 def payment_values(details: PaymentDetails) -> tuple[Any, ...]:
     """The payment fields of a change, in `PAYMENT_FIELDS` order, ready to bind."""
     method = details.payment_method
@@ -49,6 +54,11 @@ def payment_values(details: PaymentDetails) -> tuple[Any, ...]:
         details.transferproof_url,
         details.rtsproof_url,
     )
+
+
+def detail_values(target: Target) -> tuple[Any, ...]:
+    """What `target` writes on the order, in `DETAIL_COLUMNS` order, ready to bind."""
+    return (*payment_values(target.details), target.shipment_receipt)
 
 
 def one_target(changes: Sequence[AppliedChange]) -> Target | None:

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import TextClause
 
 from orderflow.adapters.bulk import (
-    PAYMENT_COLUMNS,
+    DETAIL_COLUMNS,
     BulkColumn,
+    detail_values,
     one_target,
-    payment_values,
     shared_value_sql,
     values_params,
     values_sql,
@@ -23,8 +23,14 @@ from orderflow.adapters.bulk import (
 from orderflow.adapters.driver import Driver
 from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.tables import api_keys, order_status_history
-from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentStatus, Target
-from orderflow.services.unit_of_work import Actor, AppliedChange, HistoryEntry
+from orderflow.domain.lifecycle import (
+    PAYMENT_FIELDS,
+    ChangeKind,
+    OrderStatus,
+    PaymentStatus,
+    Target,
+)
+from orderflow.services.unit_of_work import Actor, AppliedChange, HistoryEntry, OrderSnapshot
 
 _ROW_COLUMNS = (
     BulkColumn("order_id", "bigint"),
@@ -32,10 +38,12 @@ _ROW_COLUMNS = (
     BulkColumn("to_status", "text"),
     BulkColumn("from_payment_status", "text"),
     BulkColumn("to_payment_status", "text"),
+    BulkColumn("kind", "text"),
+    BulkColumn("entered_at", "timestamptz"),  # the row's time, if not :now
 )
-_TARGET_COLUMNS = (BulkColumn("by", "text"), *PAYMENT_COLUMNS)
+_TARGET_COLUMNS = (BulkColumn("by", "text"), *DETAIL_COLUMNS)
 _HISTORY_COLUMNS = (*_ROW_COLUMNS, *_TARGET_COLUMNS)
-_NAMES = ", ".join(f'"{c.name}"' for c in _HISTORY_COLUMNS)
+_NAMES = ", ".join(f'"{c.name}"' for c in _HISTORY_COLUMNS if c.name != "entered_at")
 
 
 @functools.cache
@@ -47,12 +55,13 @@ def _insert_changes(dialect: str, shared_target: bool) -> TextClause:
     else:
         source = values_sql(dialect, _HISTORY_COLUMNS)
         target = [f'v."{c.name}"' for c in _TARGET_COLUMNS]
-    values = ", ".join([*(f"v.{c.name}" for c in _ROW_COLUMNS), *target])
+    row = [f"v.{c.name}" for c in _ROW_COLUMNS if c.name != "entered_at"]
+    values = ", ".join([*row, *target])
     transfer_time = order_status_history.c.transfer_time.type
     return text(
         f"INSERT INTO order_status_history ({_NAMES}, business_id, api_key_id, request_id, "
-        f"created_at) SELECT {values}, :business_id, :api_key_id, :request_id, :now "
-        f"FROM {source}"
+        f"created_at) SELECT {values}, :business_id, :api_key_id, :request_id, "
+        f"COALESCE(v.entered_at, :now) FROM {source}"
     ).bindparams(
         bindparam("now", type_=order_status_history.c.created_at.type),
         *([bindparam("transfer_time", type_=transfer_time)] if shared_target else []),
@@ -60,12 +69,12 @@ def _insert_changes(dialect: str, shared_target: bool) -> TextClause:
 
 
 def _target_values(target: Target) -> tuple[Any, ...]:
-    return (target.by, *payment_values(target.details))
+    return (target.by, *detail_values(target))
 
 
 def _history_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> list[tuple[Any, ...]]:
     # The statuses come from a handful of decisions: their values are looked up once per kind.
-    states: dict[tuple[int, int, int], tuple[str, str, str, str]] = {}
+    states: dict[tuple[int, int, int], tuple[str, str, str, str, str]] = {}
     rows: list[tuple[Any, ...]] = []
     for c in changes:
         before, d = c.before, c.decision
@@ -77,11 +86,12 @@ def _history_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> lis
                 d.status.value,
                 before.payment_status.value,
                 d.payment_status.value,
+                c.kind.value,
             )
         if with_target:
-            rows.append((before.id, *state, *_target_values(c.target)))
+            rows.append((before.id, *state, c.entered_at, *_target_values(c.target)))
         else:
-            rows.append((before.id, *state))
+            rows.append((before.id, *state, c.entered_at))
     return rows
 
 
@@ -117,6 +127,29 @@ class SqlHistoryRepository:
                 "request_id": actor.request_id,
                 "now": now,
             },
+        )
+
+    async def add_deletions(
+        self, orders: Sequence[OrderSnapshot], actor: Actor, now: datetime
+    ) -> None:
+        """One `deleted` row per order, its statuses as they were, in one INSERT."""
+        await self._conn.execute(
+            insert(order_status_history),
+            [
+                {
+                    "business_id": self._business_id,
+                    "order_id": o.id,
+                    "from_status": o.status.value,
+                    "to_status": o.status.value,
+                    "from_payment_status": o.payment_status.value,
+                    "to_payment_status": o.payment_status.value,
+                    "kind": ChangeKind.DELETED.value,
+                    "api_key_id": actor.api_key_id,
+                    "request_id": actor.request_id,
+                    "created_at": now,
+                }
+                for o in orders
+            ],
         )
 
     async def add_creation(
@@ -165,6 +198,8 @@ async def history_entries(
             request_id=r["request_id"],
             created_at=r["created_at"],
             payment={f: r[f] for f in PAYMENT_FIELDS if r[f] is not None},
+            kind=ChangeKind(r["kind"]),
+            shipment_receipt=r["shipment_receipt"],
         )
         for r in rows.mappings()
     ]

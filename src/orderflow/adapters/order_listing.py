@@ -28,7 +28,10 @@ def _like_pattern(term: str) -> str:
 
 def matching(business_id: int, where: OrderFilter) -> list[ColumnElement[bool]]:
     """The conditions an order of `business_id` meets to match `where`."""
-    clauses: list[ColumnElement[bool]] = [orders.c.business_id == business_id]
+    clauses: list[ColumnElement[bool]] = [
+        orders.c.business_id == business_id,
+        orders.c.deleted_at.is_(None),  # deleted orders are not listed, counted or exported
+    ]
     if where.statuses:
         clauses.append(orders.c.status.in_(sorted(s.value for s in where.statuses)))
     if where.payment_status is not None:
@@ -39,7 +42,12 @@ def matching(business_id: int, where: OrderFilter) -> list[ColumnElement[bool]]:
         clauses.append(orders.c.created_at >= where.created_since)
     if where.created_until is not None:
         clauses.append(orders.c.created_at < where.created_until)
-    if where.search:
+    if where.shipment_receipt is not None:
+        clauses.append(orders.c.shipment_receipt == where.shipment_receipt)
+    if where.search and where.search_field is not None:
+        column = orders.c[where.search_field]
+        clauses.append(column.ilike(_like_pattern(where.search), escape="\\"))
+    elif where.search:
         clauses.append(search_clause(where.search))
     return clauses
 

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -21,10 +21,11 @@ from sqlalchemy.types import BigInteger, Text, Uuid
 
 from orderflow.adapters import order_listing, order_statistics
 from orderflow.adapters.bulk import (
-    PAYMENT_COLUMNS,
+    DETAIL_COLUMNS,
+    DETAIL_FIELDS,
     BulkColumn,
+    detail_values,
     one_target,
-    payment_values,
     shared_value_sql,
     values_params,
     values_sql,
@@ -65,8 +66,9 @@ _ROW_COLUMNS = (
     BulkColumn("events", "integer"),
     BulkColumn("entered_status", "text"),
     BulkColumn("entered_payment", "text"),
+    BulkColumn("entered_at", "timestamptz"),  # when it entered its status, if not :now
 )
-_UPDATE_COLUMNS = (*_ROW_COLUMNS, *PAYMENT_COLUMNS)
+_UPDATE_COLUMNS = (*_ROW_COLUMNS, *DETAIL_COLUMNS)
 
 
 # What the change path reads of an order: its state, and every field its events carry.
@@ -80,25 +82,30 @@ _SNAPSHOT_NAMES = (
     *PAYMENT_FIELDS,
     *STATUS_TIME_FIELDS,
     *PAYMENT_TIME_FIELDS,
+    "shipment_receipt",
+    "created_at",
 )
 _SNAPSHOT_COLUMNS = tuple(orders.c[name] for name in _SNAPSHOT_NAMES)
 _STATUSES = {s.value: s for s in OrderStatus}
 
 
 _PAYMENT_STATUSES = {p.value: p for p in PaymentStatus}
+# A deleted order is absent for every read and change but its history (see migration 0009).
+_LIVE = orders.c.deleted_at.is_(None)
 
 
-def _update_sql(source: str, dialect: str, payment_values: Sequence[str]) -> str:
+def _update_sql(source: str, dialect: str, detail_values: Sequence[str]) -> str:
     stamps = [
-        f"{col} = CASE WHEN v.entered_status = '{status}' THEN :now ELSE orders.{col} END"
+        f"{col} = CASE WHEN v.entered_status = '{status}' THEN COALESCE(v.entered_at, :now) "
+        f"ELSE orders.{col} END"
         for status, col in STATUS_TIME_COLUMNS.items()
     ] + [
         f"{col} = CASE WHEN v.entered_payment = '{status}' THEN :now ELSE orders.{col} END"
         for status, col in PAYMENT_TIME_COLUMNS.items()
     ]
-    payment = [
+    details = [
         f"{f} = COALESCE({value}, orders.{f})"
-        for f, value in zip(PAYMENT_FIELDS, payment_values, strict=True)
+        for f, value in zip(DETAIL_FIELDS, detail_values, strict=True)
     ]
     sets = ",\n  ".join(
         [
@@ -107,7 +114,7 @@ def _update_sql(source: str, dialect: str, payment_values: Sequence[str]) -> str
             "version = orders.version + v.events",
             "updated_at = :now",
             *stamps,
-            *payment,
+            *details,
         ]
     )
     # On SQLite the unary + keeps the planner off the business_id index: with it, SQLite scans
@@ -133,7 +140,7 @@ def _select_snapshots(dialect: str, lock: bool, by_uuid: bool = False) -> Select
         ids_match = column.in_(json_ids.scalar_subquery())
     stmt = (
         select(*_SNAPSHOT_COLUMNS)
-        .where(orders.c.business_id == bindparam("business_id"), ids_match)
+        .where(orders.c.business_id == bindparam("business_id"), ids_match, _LIVE)
         .order_by(orders.c.id)
     )
     return stmt.with_for_update() if lock and dialect == "postgresql" else stmt
@@ -147,20 +154,20 @@ def _select_ids_by_uuid(dialect: str) -> Select[Any]:
         json_uuids = select(text("value")).select_from(text("json_each(:uuids)"))
         match = orders.c.uuid.in_(json_uuids.scalar_subquery())
     return select(orders.c.uuid, orders.c.id).where(
-        orders.c.business_id == bindparam("business_id"), match
+        orders.c.business_id == bindparam("business_id"), match, _LIVE
     )
 
 
 @functools.cache
 def _update_statement(dialect: str, shared_target: bool) -> TextClause:
-    if shared_target:  # the request's payment fields, bound once
+    if shared_target:  # the request's details, bound once
         source = values_sql(dialect, _ROW_COLUMNS)
-        payment = [shared_value_sql(dialect, c) for c in PAYMENT_COLUMNS]
+        details = [shared_value_sql(dialect, c) for c in DETAIL_COLUMNS]
     else:
         source = values_sql(dialect, _UPDATE_COLUMNS)
-        payment = [f"v.{c.name}" for c in PAYMENT_COLUMNS]
+        details = [f"v.{c.name}" for c in DETAIL_COLUMNS]
     transfer_time = orders.c.transfer_time.type
-    return text(_update_sql(source, dialect, payment)).bindparams(
+    return text(_update_sql(source, dialect, details)).bindparams(
         bindparam("now", type_=orders.c.updated_at.type),
         *([bindparam("transfer_time", type_=transfer_time)] if shared_target else []),
     )
@@ -177,14 +184,16 @@ def _update_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> list
             values = decided[id(d)] = (
                 d.status.value,
                 d.payment_status.value,
-                (d.entered_status is not None) + (d.entered_payment_status is not None),
+                change.events,
                 d.entered_status.value if d.entered_status else None,
                 d.entered_payment_status.value if d.entered_payment_status else None,
             )
         if with_target:
-            rows.append((change.before.id, *values, *payment_values(change.target.details)))
+            rows.append(
+                (change.before.id, *values, change.entered_at, *detail_values(change.target))
+            )
         else:
-            rows.append((change.before.id, *values))
+            rows.append((change.before.id, *values, change.entered_at))
     return rows
 
 
@@ -249,12 +258,25 @@ class SqlOrderRepository:
             self._dialect, _UPDATE_COLUMNS if target is None else _ROW_COLUMNS, rows
         )
         if target is not None:
-            params.update(zip(PAYMENT_FIELDS, payment_values(target.details), strict=True))
+            params.update(zip(DETAIL_FIELDS, detail_values(target), strict=True))
         dialect, shared = self._conn.dialect, target is not None
         stmt = driver_statement(
             dialect, ("update_many", shared), lambda: _update_statement(dialect.name, shared)
         )
         await self._driver.execute(stmt, {**params, "now": now, "business_id": self._business_id})
+
+    async def delete_many(self, ids: Sequence[int], now: datetime) -> None:
+        """Mark the orders deleted, in one UPDATE: their rows stay for history and events."""
+        await self._conn.execute(
+            update(orders)
+            .where(
+                orders.c.business_id == self._business_id,
+                orders.c.id.in_(bindparam("ids", expanding=True)),
+                _LIVE,
+            )
+            .values(deleted_at=now, updated_at=now, version=orders.c.version + 1),
+            {"ids": list(ids)},
+        )
 
     async def add(
         self, order: NewOrder, order_id: str, status: OrderStatus, now: datetime
@@ -304,13 +326,15 @@ class SqlOrderRepository:
         return int(new_id)
 
     def _named(self, ref: OrderRef) -> Any:
-        """The condition that picks the order `ref` names, in this business."""
+        """The condition that picks the order `ref` names, in this business (deleted or not)."""
         match = orders.c.uuid == ref if isinstance(ref, UUID) else orders.c.id == ref
         return (orders.c.business_id == self._business_id) & match
 
     async def get(self, ref: OrderRef) -> OrderRecord | None:
-        """The order with its items and history, or None if this business has no such order."""
-        row = (await self._conn.execute(select(orders).where(self._named(ref)))).mappings().first()
+        """The order with its items and history, or None if this business has no such order
+        (or deleted it)."""
+        query = select(orders).where(self._named(ref), _LIVE)
+        row = (await self._conn.execute(query)).mappings().first()
         if row is None:
             return None
         id_ = row["id"]
@@ -325,7 +349,8 @@ class SqlOrderRepository:
         return OrderRecord(columns=dict(row), items=[dict(i) for i in items], history=history)
 
     async def history(self, ref: OrderRef) -> list[HistoryEntry] | None:
-        """The order's history, oldest first, or None if this business has no such order."""
+        """The order's history, oldest first, or None if this business has no such order; a
+        deleted order's history stays, for the audit trail."""
         id_ = (await self._conn.execute(select(orders.c.id).where(self._named(ref)))).scalar()
         if id_ is None:
             return None
@@ -377,7 +402,7 @@ class SqlOrderRepository:
             )
         result = await self._conn.execute(
             select(orders.c.order_id, orders.c.id).where(
-                orders.c.business_id == self._business_id, match
+                orders.c.business_id == self._business_id, match, _LIVE
             )
         )
         return {number: id_ for number, id_ in result}

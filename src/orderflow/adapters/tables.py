@@ -84,6 +84,10 @@ orders = Table(
     Column("version", Integer, nullable=False, default=0),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # The courier's tracking number; when the order was deleted (a deleted order reads as
+    # absent everywhere, its row stays for its history and events). Migration 0009.
+    Column("shipment_receipt", String(255), nullable=True),
+    Column("deleted_at", UTCDateTime(), nullable=True),
     Index("uq_orders_business_id_order_id", "business_id", "order_id", unique=True),
     Index("uq_orders_business_id_uuid", "business_id", "uuid", unique=True),
     Index("ix_orders_business_id_created_at_id", "business_id", "created_at", "id"),
@@ -105,6 +109,7 @@ orders = Table(
         "created_at",
         "id",
     ),
+    Index("ix_orders_business_id_shipment_receipt", "business_id", "shipment_receipt"),
 )
 
 # What `search` looks in, one row per order, kept by triggers on `orders` (migration 0006); on
@@ -149,6 +154,9 @@ order_status_history = Table(
     Column("transferproof_url", String(2048), nullable=True),
     Column("rtsproof_url", String(2048), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    # Migration 0009: the tracking number a change set, and what the row records (`HistoryKind`).
+    Column("shipment_receipt", String(255), nullable=True),
+    Column("kind", String(16), nullable=False, server_default="status"),
     Index("ix_order_status_history_order_id_id", "order_id", "id"),
 )
 

@@ -24,6 +24,7 @@ from orderflow.api.routes import (
     health,
     me,
     metrics,
+    order_deletion,
     order_queries,
     order_statistics,
     order_upload,
@@ -97,7 +98,16 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(TelemetryMiddleware)
     app.add_middleware(RequestIdMiddleware)  # outermost: the request id is known to all inside
     # order_queries first: its fixed paths (/v3/orders/export) must win over /v3/orders/{id}.
-    routers = (order_statistics, order_queries, order_upload, orders, webhooks, me, health)
+    routers = (
+        order_statistics,
+        order_queries,
+        order_upload,
+        order_deletion,
+        orders,
+        webhooks,
+        me,
+        health,
+    )
     for module in (*routers, metrics, docs):
         app.include_router(module.router)
     mount_console(app)

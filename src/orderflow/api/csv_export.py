@@ -31,6 +31,7 @@ EXPORT_COLUMNS = (
     *PAYMENT_TIME_FIELDS,
     "created_at",
     "updated_at",
+    "shipment_receipt",  # last: added after the others (0009), so their positions hold
 )
 # A spreadsheet runs a cell starting with one of these as a formula ("CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -47,6 +48,7 @@ _TEXT_COLUMNS = frozenset(
         "payment_account_number",
         "transferproof_url",
         "rtsproof_url",
+        "shipment_receipt",
     }
 )
 

@@ -8,8 +8,9 @@ All of those are accepted; anything else is a clear 400 for the file or an error
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -37,12 +38,22 @@ from orderflow.api.schemas import (
 from orderflow.api.targets import target_of
 from orderflow.contracts.versions import Contract
 from orderflow.domain.errors import InvalidInput
-from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentStatus
+from orderflow.domain.lifecycle import PAYMENT_FIELDS, OrderStatus, PaymentStatus, StatusDay
 from orderflow.services.status_upload import VALIDATION_ERROR, RowRejection, UploadRow
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 ORDER_COLUMNS = ("order_id", "id")
-COLUMNS = (*ORDER_COLUMNS, "status", "payment_status", *PAYMENT_FIELDS, "by")
+# The date the order entered its new status (Scalev's template): all three, or none.
+DATE_COLUMNS = ("day", "month", "year")
+COLUMNS = (
+    *ORDER_COLUMNS,
+    "status",
+    "payment_status",
+    *PAYMENT_FIELDS,
+    "by",
+    "shipment_receipt",
+    *DATE_COLUMNS,
+)
 _SEPARATORS = (",", ";", "\t")
 _ENUM_COLUMNS = ("status", "payment_status", "payment_method")
 _DATE_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y/%m/%d %H:%M:%S")
@@ -78,6 +89,10 @@ class CsvRow(BaseModel):
     transferproof_url: HttpUrlText | None = None
     rtsproof_url: HttpUrlText | None = None
     by: ShortText | None = None
+    shipment_receipt: ShortText | None = None
+    day: Annotated[int, Field(ge=1, le=31)] | None = None
+    month: Annotated[int, Field(ge=1, le=12)] | None = None
+    year: Annotated[int, Field(ge=2000, le=9999)] | None = None
 
     @field_validator("transfer_time", mode="before")
     @classmethod
@@ -92,6 +107,30 @@ class CsvRow(BaseModel):
             raise PydanticCustomError(
                 "missing", "is empty: give a status, a payment_status or both"
             )
+        return self
+
+    def status_date(self) -> date | None:
+        """The day/month/year the row gives (None: the time of the upload)."""
+        if self.day is None or self.month is None or self.year is None:
+            return None
+        return date(self.year, self.month, self.day)
+
+    @model_validator(mode="after")
+    def _whole_date(self) -> CsvRow:
+        given = [getattr(self, name) is not None for name in DATE_COLUMNS]
+        if any(given) and not all(given):
+            raise PydanticCustomError(
+                "date", "give day, month and year together, or leave all three empty"
+            )
+        if all(given):
+            try:
+                self.status_date()
+            except ValueError:
+                raise PydanticCustomError(
+                    "date",
+                    "{day}/{month}/{year} is not a date",
+                    {"day": self.day, "month": self.month, "year": self.year},
+                ) from None
         return self
 
 
@@ -182,7 +221,7 @@ def _row_errors(row: int, cells: dict[str, str], error: ValidationError) -> list
     id_ = int(id_text) if id_text.isdigit() and 0 < int(id_text) <= MAX_ID else None
     rejected = []
     for err in error.errors():
-        column = str(err["loc"][0]) if err["loc"] else "status"
+        column = str(err["loc"][0]) if err["loc"] else _model_column(err["type"])
         message = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "missing":
             message = "is empty"
@@ -190,13 +229,21 @@ def _row_errors(row: int, cells: dict[str, str], error: ValidationError) -> list
     return rejected
 
 
-def _upload_row(row: int, parsed: CsvRow) -> UploadRow:
-    return UploadRow(
-        row=row,
-        id=parsed.id,
-        order_number=parsed.order_id,
-        target=target_of(parsed),
+def status_day(day: date, tz: ZoneInfo) -> StatusDay:
+    """`day` in `tz`, from the midnight it starts to the next one."""
+    start = datetime.combine(day, time(), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=tz)
+    return StatusDay(start.astimezone(UTC), end.astimezone(UTC))
+
+
+def _upload_row(row: int, parsed: CsvRow, tz: ZoneInfo) -> UploadRow:
+    day = parsed.status_date()
+    target = dataclasses.replace(
+        target_of(parsed),
+        shipment_receipt=parsed.shipment_receipt,
+        status_day=None if day is None else status_day(day, tz),
     )
+    return UploadRow(row=row, id=parsed.id, order_number=parsed.order_id, target=target)
 
 
 def read_upload(
@@ -273,7 +320,12 @@ def _read_row(
     except ValidationError as error:
         invalid.extend(_row_errors(number, values, error))
         return
-    rows.append(_upload_row(number, parsed))
+    rows.append(_upload_row(number, parsed, tz))
+
+
+def _model_column(error_type: str) -> str:
+    """The column a whole-row error is about: the date's, or the status's."""
+    return "day" if error_type == "date" else "status"
 
 
 def _order_column(names: list[str]) -> str:

@@ -127,6 +127,7 @@ ChangeStatusActor = Annotated[Actor, Depends(requires(Scope.ORDER_CHANGE_STATUS)
 # The same for the hot path (see `authorized`); its route adds BEARER_SECURITY to its docs.
 ChangeStatusCaller = Annotated[Actor, Depends(authorized(Scope.ORDER_CHANGE_STATUS))]
 CreateOrderActor = Annotated[Actor, Depends(requires(Scope.ORDER_CREATE))]
+DeleteOrdersActor = Annotated[Actor, Depends(requires(Scope.ORDER_DELETE))]
 ReadOrderActor = Annotated[Actor, Depends(requires(Scope.ORDER_READ))]
 ListOrdersActor = Annotated[Actor, Depends(requires(Scope.ORDER_LIST))]
 StatisticsActor = Annotated[Actor, Depends(requires(Scope.ORDER_STATISTICS_READ))]

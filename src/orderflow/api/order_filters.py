@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -15,6 +16,18 @@ from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 from orderflow.services.unit_of_work import OrderFilter
 
 MAX_SEARCH = 100
+
+
+class SearchField(StrEnum):
+    """Scalev's `search_field` values orderflow has (it has no external_id, pg_reference_id)."""
+
+    ORDER_ID = "order_id"
+    SHIPMENT_RECEIPT = "shipment_receipt"
+    CUSTOMER_NAME = "customer_name"
+    CUSTOMER_EMAIL = "customer_email"
+    CUSTOMER_PHONE = "customer_phone"
+
+
 # Scalev's `shipped_rts`: shipped, or returned to sender.
 STATUS_GROUPS = {"shipped_rts": (OrderStatus.SHIPPED, OrderStatus.RTS)}
 _STATUS_NAMES = frozenset(s.value for s in OrderStatus) | frozenset(STATUS_GROUPS)
@@ -88,11 +101,28 @@ def order_filter(
             max_length=MAX_SEARCH,
             pattern=NO_NUL,
             description="Part of the order number, customer name, phone or email (any case, "
-            "any length; from 3 characters a trigram index answers it on PostgreSQL)",
+            "any length; from 3 characters a trigram index answers it on PostgreSQL); with "
+            "`search_field`, part of that field only",
+        ),
+    ] = None,
+    search_field: Annotated[
+        SearchField | None,
+        Query(
+            description="The one field `search` looks in (Scalev's parameter; without it, "
+            "every field above at once)"
+        ),
+    ] = None,
+    shipment_receipt: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=255,
+            pattern=NO_NUL,
+            description="Exactly this tracking number",
         ),
     ] = None,
 ) -> OrderFilter:
-    """The filter shared by the list and the export."""
+    """The filter shared by the list, the export and the statistics."""
     term = (search or "").strip() or None
     return OrderFilter(
         statuses=_statuses(status),
@@ -101,6 +131,8 @@ def order_filter(
         created_since=created_since,  # UtcDateTime: aware, in UTC already
         created_until=created_until,
         search=term,
+        search_field=search_field.value if search_field is not None else None,
+        shipment_receipt=shipment_receipt.strip() if shipment_receipt else None,
     )
 
 

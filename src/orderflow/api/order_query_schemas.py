@@ -10,7 +10,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from orderflow.api.change_status_schemas import LegacyOrderChangeStatus, OrderChangeStatus
 from orderflow.api.read_schemas import LegacyOrderListItem, OrderListItem
-from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
+from orderflow.domain.lifecycle import ChangeKind, OrderStatus, PaymentMethod, PaymentStatus
 
 
 class OrderListResponse(BaseModel):
@@ -36,6 +36,11 @@ class LegacyOrderListResponse(OrderListResponse):
 class StatusHistoryEntry(BaseModel):
     """One applied change of an order (the first entry is its creation, from null)."""
 
+    kind: ChangeKind = Field(
+        description="`status`: the status and/or payment status moved (or the order was "
+        "made); `details`: only details changed (tracking number, payment fields); "
+        "`deleted`: the order was deleted"
+    )
     from_status: OrderStatus | None
     to_status: OrderStatus
     from_payment_status: PaymentStatus | None
@@ -51,6 +56,7 @@ class StatusHistoryEntry(BaseModel):
     transfer_time: datetime | None
     transferproof_url: str | None
     rtsproof_url: str | None
+    shipment_receipt: str | None = Field(description="The tracking number the change set")
 
 
 class StatusHistoryResponse(BaseModel):

@@ -48,6 +48,7 @@ class _OrderFields(BaseModel):
     transfer_time: datetime | None
     transferproof_url: str | None
     rtsproof_url: str | None
+    shipment_receipt: str | None = Field(description="The courier's tracking number")
     public_order_url: str | None = Field(description="Always null: orderflow has no public page")
     payment_url: str | None = Field(description="Always null: orderflow has no payment page")
     confirmed_time: datetime | None

@@ -129,7 +129,10 @@ class RejectedOrder(BaseModel):
     """An order left unchanged: its id in the contract's form when it exists, else as sent."""
 
     id: int | str
-    error_code: str = Field(description="order_not_found or invalid_transition")
+    error_code: str = Field(
+        description="order_not_found, invalid_transition, invalid_status_time (an upload's "
+        "day/month/year) or order_not_deletable (delete)"
+    )
     error: str
 
 

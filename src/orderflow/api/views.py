@@ -14,6 +14,7 @@ from orderflow.contracts.versions import Contract, shown_method
 from orderflow.domain.errors import Rejection
 from orderflow.domain.lifecycle import PAYMENT_FIELDS, PAYMENT_TIME_FIELDS, STATUS_TIME_FIELDS
 from orderflow.services.change_status import ChangeStatusResult, OrderState
+from orderflow.services.order_deletion import DeleteResult
 from orderflow.services.status_upload import RowRejection, UploadResult
 from orderflow.services.unit_of_work import HistoryEntry, OrderRecord
 
@@ -25,6 +26,7 @@ _COPIED = (
     *(f for f in PAYMENT_FIELDS if f != "payment_method"),
     *(f for f in STATUS_TIME_FIELDS if f not in ("draft_time", "pending_time")),
     *PAYMENT_TIME_FIELDS,
+    "shipment_receipt",
     "created_at",
 )
 
@@ -66,6 +68,19 @@ def change_status_body(
     """`{"data": [...], "is_paginated": false}` (+ `rejected` in skip and dry-run modes)."""
     body: dict[str, Any] = {
         "data": [change_item(contract, s) for s in result.data],
+        "is_paginated": False,
+    }
+    if include_rejected:
+        body["rejected"] = rejected_orders(contract, result.rejected)
+    return body
+
+
+def delete_body(
+    contract: Contract, result: DeleteResult, *, include_rejected: bool
+) -> dict[str, Any]:
+    """`{"data": [deleted ids], "is_paginated": false}` (+ `rejected` in skip and dry-run modes)."""
+    body: dict[str, Any] = {
+        "data": [shown_id(contract, o.id, o.uuid) for o in result.data],
         "is_paginated": False,
     }
     if include_rejected:
@@ -148,6 +163,7 @@ def history_body(contract: Contract, entries: list[HistoryEntry]) -> dict[str, A
     data = []
     for h in entries:
         item: dict[str, Any] = {
+            "kind": h.kind.value,
             "from_status": h.from_status,
             "to_status": h.to_status,
             "from_payment_status": h.from_payment_status,
@@ -157,6 +173,7 @@ def history_body(contract: Contract, entries: list[HistoryEntry]) -> dict[str, A
             "request_id": h.request_id,
             "time": h.created_at,
             **{f: h.payment.get(f) for f in PAYMENT_FIELDS},
+            "shipment_receipt": h.shipment_receipt,
         }
         item["payment_method"] = shown_method(contract, item["payment_method"])
         data.append(item)

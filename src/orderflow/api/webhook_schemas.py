@@ -12,7 +12,17 @@ from orderflow.api.schemas import HttpUrlText
 from orderflow.contracts.versions import NEWEST, Contract
 from orderflow.domain.webhooks import DeliveryStatus
 
-WebhookEvent = Literal["order.created", "order.status_changed", "order.payment_status_changed"]
+# Scalev's seven order events; orderflow never sends order.epayment_created and
+# order.spam_created (no payment gateway, no spam detection), but an endpoint may ask for them.
+WebhookEvent = Literal[
+    "order.created",
+    "order.updated",
+    "order.deleted",
+    "order.status_changed",
+    "order.payment_status_changed",
+    "order.epayment_created",
+    "order.spam_created",
+]
 
 
 class WebhookCreateRequest(BaseModel):

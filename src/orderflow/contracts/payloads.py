@@ -76,6 +76,8 @@ def render_data(
     rendered.update((k, v) for k, v in data.items() if k != "id")
     if order_created_at is not None:
         rendered.setdefault("created_at", order_created_at)
+    if "updated_at" in data:  # a created event stores the order's row: Scalev's name for it
+        rendered.setdefault("last_updated_at", data["updated_at"])
     for key, absent in _ABSENT.items():
         rendered.setdefault(key, absent)
     rendered.setdefault("business", {"username": username(business_name), "id": business_id})

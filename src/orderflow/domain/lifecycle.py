@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class OrderStatus(StrEnum):
@@ -99,10 +100,24 @@ PAYMENT_TRANSITIONS: Mapping[PaymentStatus, frozenset[PaymentStatus]] = {
 }
 
 
+# Scalev's merchant rule: only an order that never went anywhere, or was canceled, is deleted.
+DELETABLE_STATUSES = frozenset({OrderStatus.DRAFT, OrderStatus.CANCELED})
+
+
 class RefusalCode(StrEnum):
     """Why an order refuses a change (status and payment-status refusals share one code)."""
 
     INVALID_TRANSITION = "invalid_transition"
+    INVALID_STATUS_TIME = "invalid_status_time"
+    NOT_DELETABLE = "order_not_deletable"
+
+
+class ChangeKind(StrEnum):
+    """What one history row records."""
+
+    STATUS = "status"  # the status, the payment status or both moved (also: the order was made)
+    DETAILS = "details"  # only details changed: the tracking number, payment fields
+    DELETED = "deleted"  # the order was deleted
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,14 +139,25 @@ PAYMENT_TIME_FIELDS: tuple[str, ...] = tuple(f"{p.value}_time" for p in PaymentS
 
 
 @dataclass(frozen=True, slots=True)
+class StatusDay:
+    """A calendar day in the caller's time zone, as the instants it starts and ends (aware)."""
+
+    start: datetime
+    end: datetime  # exclusive: the next day's start
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     """What a caller asks an order to become; `status` None keeps the order's status (a change
-    of the payment status only)."""
+    of the payment status only). `shipment_receipt` None keeps the order's tracking number;
+    `status_day` None: the order enters its new status at the time of the change."""
 
     status: OrderStatus | None
     payment_status: PaymentStatus | None = None
     details: PaymentDetails = PaymentDetails()
     by: str | None = None
+    shipment_receipt: str | None = None
+    status_day: StatusDay | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +225,42 @@ def decide(status: OrderStatus, payment_status: PaymentStatus, target: Target) -
         wanted_payment,
         entered_status=wanted_status if wanted_status != status else None,
         entered_payment_status=wanted_payment if wanted_payment != payment_status else None,
+    )
+
+
+def changes_details(target: Target, current: Mapping[str, Any]) -> bool:
+    """Whether `target` gives a detail (a payment field, the tracking number) that differs from
+    the order's `current` value of it (`current`: the order's fields by name)."""
+    if target.shipment_receipt is not None and target.shipment_receipt != current.get(
+        "shipment_receipt"
+    ):
+        return True
+    for name in PAYMENT_FIELDS:
+        value = getattr(target.details, name)
+        if value is not None and value != current.get(name):
+            return True
+    return False
+
+
+def status_time(day: StatusDay, created_at: datetime, now: datetime) -> datetime | Refusal:
+    """When an order entered its status on `day`: the day's start, or the order's creation if
+    it was created that day. A day after today, or before the order was created, is refused."""
+    if day.start > now:
+        return Refusal(RefusalCode.INVALID_STATUS_TIME, "the status date is in the future")
+    if day.end <= created_at:
+        return Refusal(
+            RefusalCode.INVALID_STATUS_TIME, "the status date is before the order was created"
+        )
+    return max(day.start, created_at)
+
+
+def deletion_refusal(status: OrderStatus) -> Refusal | None:
+    """Why an order in `status` cannot be deleted (None: it can)."""
+    if status in DELETABLE_STATUSES:
+        return None
+    return Refusal(
+        RefusalCode.NOT_DELETABLE,
+        f"a {status.value} order cannot be deleted; only draft and canceled orders can",
     )
 
 

@@ -15,13 +15,8 @@ from enum import StrEnum
 from orderflow.domain.events import EventType
 
 # What an endpoint can subscribe to; `business.test_event` is sent on activation, not subscribed.
-SUBSCRIBABLE_EVENTS = frozenset(
-    {
-        EventType.ORDER_CREATED.value,
-        EventType.ORDER_STATUS_CHANGED.value,
-        EventType.ORDER_PAYMENT_STATUS_CHANGED.value,
-    }
-)
+# The seven order events of Scalev's contract, including the two orderflow never sends.
+SUBSCRIBABLE_EVENTS = frozenset(e.value for e in EventType if e.value.startswith("order."))
 SECRET_PREFIX = "whsec_"
 SCALEV_SIGNATURE_HEADER = "X-Scalev-Hmac-Sha256"
 

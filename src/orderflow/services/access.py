@@ -22,6 +22,7 @@ class Scope(StrEnum):
     ORDER_STATISTICS_READ = "order:statistics:read"
     ORDER_CREATE = "order:create"
     ORDER_CHANGE_STATUS = "order:change_status"
+    ORDER_DELETE = "order:delete"
     WEBHOOK_MANAGE = "webhook:manage"
 
 

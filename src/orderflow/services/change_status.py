@@ -12,24 +12,28 @@ from orderflow.domain.lifecycle import (
     Decision,
     OrderStatus,
     PaymentStatus,
+    Refusal,
+    RefusalCode,
     Target,
+    changes_details,
     decide,
+    status_time,
 )
 from orderflow.services.idempotency import Idempotent, remember, replay_if_seen
 from orderflow.services.order_events import change_events
+from orderflow.services.order_locks import Numbered, locked_orders
 from orderflow.services.retry import retrying
 from orderflow.services.unit_of_work import (
-    MAX_ORDER_ID,
     Actor,
     AppliedChange,
     OrderRef,
     OrderSnapshot,
-    UnitOfWork,
     UnitOfWorkFactory,
 )
 
 ORDER_NOT_FOUND = "order_not_found"
-INVALID_TRANSITION = "invalid_transition"
+INVALID_TRANSITION = RefusalCode.INVALID_TRANSITION.value
+INVALID_STATUS_TIME = RefusalCode.INVALID_STATUS_TIME.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +121,8 @@ async def _apply(
     ) as uow:
         if idempotency:
             await replay_if_seen(uow, idempotency.key, clock())
-        by_id, snapshots = await _locked(uow, wanted, lock=not command.dry_run)
-        result, applied = _plan(by_id, snapshots)
+        numbered, snapshots = await locked_orders(uow, list(wanted), lock=not command.dry_run)
+        result, applied = _plan(numbered, wanted, snapshots, clock())
         if result.rejected and not command.skip_refused:
             refusal = _refusal(result.rejected, len(wanted))
             if idempotency:
@@ -141,59 +145,19 @@ async def _apply(
     return result
 
 
-async def _locked(
-    uow: UnitOfWork, wanted: dict[OrderRef, Target], *, lock: bool
-) -> tuple[list[tuple[int | None, OrderRef, Target]], dict[int, OrderSnapshot]]:
-    """The wanted orders, numbered (see `_numbered`), read and (on PostgreSQL) locked: a batch
-    named by UUIDs only is read in one statement by UUID, any other by numeric id."""
-    uuids = [ref for ref in wanted if isinstance(ref, UUID)]
-    if uuids and len(uuids) == len(wanted):
-        snapshots = await uow.orders.lock_by_uuid(uuids, lock=lock)
-        by_uuid = {snap.uuid: id_ for id_, snap in snapshots.items()}
-        numbered: list[tuple[int | None, OrderRef, Target]] = [
-            (by_uuid.get(ref), ref, wanted[ref]) for ref in uuids
-        ]
-        return numbered, snapshots
-    numbered = await _numbered(uow, wanted)
-    ids = sorted({id_ for id_, _, _ in numbered if id_ is not None})
-    return numbered, await uow.orders.lock_for_change(ids, lock=lock)
-
-
-async def _numbered(
-    uow: UnitOfWork, wanted: dict[OrderRef, Target]
-) -> list[tuple[int | None, OrderRef, Target]]:
-    """Each wanted order's numeric id (None: no such UUID), as named and with its target; an
-    order named twice (by UUID and by number) keeps its first mention. One statement finds
-    every UUID of the batch."""
-    uuids = [ref for ref in wanted if isinstance(ref, UUID)]
-    if not uuids:
-        return [(_number(ref), ref, target) for ref, target in wanted.items()]
-    found = await uow.orders.ids_by_uuid(uuids)
-    seen: set[int] = set()
-    numbered: list[tuple[int | None, OrderRef, Target]] = []
-    for ref, target in wanted.items():
-        id_ = found.get(ref) if isinstance(ref, UUID) else _number(ref)
-        if id_ is not None:
-            if id_ in seen:
-                continue
-            seen.add(id_)
-        numbered.append((id_, ref, target))
-    return numbered
-
-
-def _number(ref: OrderRef) -> int | None:
-    """The numeric id `ref` is, if it can be one (a number out of range names no order)."""
-    return ref if isinstance(ref, int) and 0 < ref <= MAX_ORDER_ID else None
-
-
 def _plan(
-    wanted: list[tuple[int | None, OrderRef, Target]], snapshots: dict[int, OrderSnapshot]
+    numbered: Numbered,
+    wanted: dict[OrderRef, Target],
+    snapshots: dict[int, OrderSnapshot],
+    now: datetime,
 ) -> tuple[ChangeStatusResult, list[AppliedChange]]:
-    """Decide each distinct (status, payment status, target) once, not once per order."""
+    """Decide each distinct (status, payment status, target) once, not once per order. An
+    order whose statuses stay put changes when the target gives details it does not hold."""
     result = ChangeStatusResult()
     applied: list[AppliedChange] = []
     decisions: dict[tuple[OrderStatus, PaymentStatus, Target], Decision] = {}
-    for id_, ref, target in wanted:
+    for id_, ref in numbered:
+        target = wanted[ref]
         snap = snapshots.get(id_) if id_ is not None else None
         if snap is None:
             result.rejected.append(Rejection(ref, ORDER_NOT_FOUND, f"order {ref} not found"))
@@ -202,15 +166,19 @@ def _plan(
         decision = decisions.get(key)
         if decision is None:
             decision = decisions[key] = decide(snap.status, snap.payment_status, target)
-        if decision.refusal is not None:
+        refusal, entered_at = decision.refusal, None
+        if refusal is None and target.status_day is not None:
+            timed = status_time(target.status_day, snap.row["created_at"], now)
+            refusal, entered_at = (timed, None) if isinstance(timed, Refusal) else (None, timed)
+        if refusal is not None:
             result.rejected.append(
-                Rejection(
-                    ref, decision.refusal.code.value, decision.refusal.message, snap.id, snap.uuid
-                )
+                Rejection(ref, refusal.code.value, refusal.message, snap.id, snap.uuid)
             )
             continue
-        if decision.changes:
-            applied.append(AppliedChange(snap, decision, target))
+        if decision.entered_status is None:
+            entered_at = None  # the order stays in its status: when it entered it stays too
+        if decision.changes or changes_details(target, snap.row):
+            applied.append(AppliedChange(snap, decision, target, entered_at))
         result.data.append(
             OrderState(snap.id, snap.uuid, snap.order_id, decision.status, decision.payment_status)
         )
@@ -223,6 +191,13 @@ def _refusal(rejected: list[Rejection], total: int) -> BatchRefused:
         return BatchRefused(
             ORDER_NOT_FOUND,
             f"{unknown} of {total} orders were not found; nothing was changed",
+            rejected,
+        )
+    if all(r.error_code == INVALID_STATUS_TIME for r in rejected):
+        return BatchRefused(
+            INVALID_STATUS_TIME,
+            f"{len(rejected)} of {total} orders cannot enter their status on the date given; "
+            "nothing was changed",
             rejected,
         )
     return BatchRefused(

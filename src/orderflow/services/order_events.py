@@ -17,7 +17,7 @@ from orderflow.domain.lifecycle import (
     PAYMENT_TIME_FIELDS,
     STATUS_TIME_FIELDS,
 )
-from orderflow.services.unit_of_work import AppliedChange, OutboxEvent
+from orderflow.services.unit_of_work import AppliedChange, OrderSnapshot, OutboxEvent
 
 
 def new_event_id() -> str:
@@ -96,16 +96,43 @@ def _payload(
     return _dumps(dict(zip(keys, values, strict=True)))
 
 
-def _event_count(changes: list[AppliedChange]) -> int:
-    return sum(
-        (c.decision.entered_status is not None) + (c.decision.entered_payment_status is not None)
-        for c in changes
+# `order.updated`: the order's statuses and every detail a change can write, after the change.
+_UPDATED_KEYS = (
+    "id",
+    "order_id",
+    "last_updated_at",
+    "status",
+    "payment_status",
+    *PAYMENT_FIELDS,
+    "shipment_receipt",
+    "sequence",
+)
+
+
+def _updated_payload(change: AppliedChange, now: datetime, sequence: int) -> bytes:
+    before, target = change.before, change.target
+    data: dict[str, Any] = {
+        "id": before.id,
+        "order_id": before.order_id,
+        "last_updated_at": now,
+        "status": before.status,
+        "payment_status": before.payment_status,
+    }
+    for name in PAYMENT_FIELDS:
+        given = getattr(target.details, name)
+        data[name] = before.row[name] if given is None else given
+    given_receipt = target.shipment_receipt
+    data["shipment_receipt"] = (
+        before.row["shipment_receipt"] if given_receipt is None else given_receipt
     )
+    data["sequence"] = sequence
+    return _dumps(data)
 
 
 def change_events(changes: list[AppliedChange], now: datetime) -> Iterator[OutboxEvent]:
-    """`order.status_changed` and `order.payment_status_changed` events, numbered per order."""
-    event_ids = iter(new_event_ids(_event_count(changes)))
+    """`order.status_changed` and `order.payment_status_changed` events, numbered per order;
+    `order.updated` for an order whose statuses stay put and whose details change."""
+    event_ids = iter(new_event_ids(sum(c.events for c in changes)))
     overrides: dict[tuple[int, int], _Overrides] = {}
     for change in changes:
         before, d = change.before, change.decision
@@ -115,18 +142,33 @@ def change_events(changes: list[AppliedChange], now: datetime) -> Iterator[Outbo
         if over is None:
             over = overrides[key] = _overrides(change, now)
         sequence = before.version
+        if not d.changes:
+            sequence += 1
+            yield OutboxEvent(
+                next(event_ids),
+                EventType.ORDER_UPDATED,
+                before.id,
+                sequence,
+                _updated_payload(change, now, sequence),
+                now,
+            )
+            continue
         if d.entered_status is not None:
             sequence += 1
             # Statuses are StrEnums: orjson writes their values.
             values = [before.id, before.order_id, now, d.status, before.status]
             values += _status_fields(before.row)
             values.append(sequence)
+            status_over: Iterable[tuple[int, Any]] = over.status
+            if change.entered_at is not None:  # entered on a day given with the change
+                entered = (_STATUS_KEYS.index(f"{d.entered_status.value}_time"), change.entered_at)
+                status_over = (*over.status, entered)
             yield OutboxEvent(
                 next(event_ids),
                 EventType.ORDER_STATUS_CHANGED,
                 before.id,
                 sequence,
-                _payload(_STATUS_KEYS, values, over.status),
+                _payload(_STATUS_KEYS, values, status_over),
                 now,
             )
         if d.entered_payment_status is not None:
@@ -142,6 +184,22 @@ def change_events(changes: list[AppliedChange], now: datetime) -> Iterator[Outbo
                 _payload(_PAYMENT_KEYS, values, over.payment),
                 now,
             )
+
+
+def deleted_event(order: OrderSnapshot, now: datetime) -> OutboxEvent:
+    """The `order.deleted` event of an order deleted at `now` (its last event)."""
+    sequence = order.version + 1
+    data = {
+        "id": order.id,
+        "order_id": order.order_id,
+        "last_updated_at": now,
+        "status": order.status,
+        "payment_status": order.payment_status,
+        "sequence": sequence,
+    }
+    return OutboxEvent(
+        new_event_id(), EventType.ORDER_DELETED, order.id, sequence, _dumps(data), now
+    )
 
 
 def created_event(order: Mapping[str, Any]) -> OutboxEvent:

@@ -14,6 +14,7 @@ from uuid import UUID
 from orderflow.domain.errors import BatchRefused, OrderflowError, Rejection
 from orderflow.domain.lifecycle import Target
 from orderflow.services.change_status import (
+    INVALID_STATUS_TIME,
     INVALID_TRANSITION,
     ORDER_NOT_FOUND,
     ChangeOrderStatuses,
@@ -59,10 +60,8 @@ class RowsRefused(OrderflowError):
 
     def __init__(self, rejected: list[RowRejection], total: int) -> None:
         codes = {r.error_code for r in rejected}
-        self.code = next(
-            (c for c in (VALIDATION_ERROR, DUPLICATE_ORDER, ORDER_NOT_FOUND) if c in codes),
-            INVALID_TRANSITION,
-        )
+        order = (VALIDATION_ERROR, DUPLICATE_ORDER, ORDER_NOT_FOUND, INVALID_TRANSITION)
+        self.code = next((c for c in order if c in codes), INVALID_STATUS_TIME)
         rows = len({r.row for r in rejected})
         super().__init__(f"{rows} of {total} rows cannot be applied; nothing was changed")
         self.rejected = sorted(rejected, key=lambda r: r.row)
@@ -184,6 +183,8 @@ async def _resolve(
 def _column_of(rejection: Rejection) -> str:
     if rejection.error_code == ORDER_NOT_FOUND:
         return "id"
+    if rejection.error_code == INVALID_STATUS_TIME:
+        return "day"
     # The lifecycle names a refused payment-status move "payment status a → b".
     return "payment_status" if rejection.error.startswith("payment status") else "status"
 

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from orderflow.domain.errors import OrderflowError
 from orderflow.domain.lifecycle import (
+    ChangeKind,
     Decision,
     OrderStatus,
     PaymentMethod,
@@ -71,11 +72,24 @@ class OrderSnapshot:
 
 @dataclass(frozen=True, slots=True)
 class AppliedChange:
-    """One order that moves: its state before, the decision, and what was asked."""
+    """One order that changes: its state before, the decision, and what was asked. An order
+    whose status and payment status stay put changes its details only (`decision.changes` is
+    False). `entered_at`: when it entered its new status, if not at the time of the change."""
 
     before: OrderSnapshot
     decision: Decision
     target: Target
+    entered_at: datetime | None = None
+
+    @property
+    def kind(self) -> ChangeKind:
+        return ChangeKind.STATUS if self.decision.changes else ChangeKind.DETAILS
+
+    @property
+    def events(self) -> int:
+        """How many events the change makes: one per status that moves, or `order.updated`."""
+        d = self.decision
+        return (d.entered_status is not None) + (d.entered_payment_status is not None) or 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +135,8 @@ class HistoryEntry:
     request_id: str | None
     created_at: datetime
     payment: dict[str, Any] = field(default_factory=dict)
+    kind: ChangeKind = ChangeKind.STATUS
+    shipment_receipt: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +149,10 @@ class OrderFilter:
     created_since: datetime | None = None  # inclusive
     created_until: datetime | None = None  # exclusive
     search: str | None = None  # order number, customer name, phone or email; partial, any case
+    # The one order column `search` looks in (order_id, shipment_receipt, customer_name,
+    # customer_email or customer_phone), or None for the search document (all but the receipt).
+    search_field: str | None = None
+    shipment_receipt: str | None = None  # exactly this tracking number
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +209,10 @@ class OrderRepository(Protocol):
 
     async def update_many(self, changes: Sequence[AppliedChange], now: datetime) -> None: ...
 
+    async def delete_many(self, ids: Sequence[int], now: datetime) -> None:
+        """Mark the orders deleted at `now` (they are locked by `lock_for_change` first)."""
+        ...
+
     async def add(
         self, order: NewOrder, order_id: str, status: OrderStatus, now: datetime
     ) -> int | None: ...
@@ -222,6 +246,12 @@ class HistoryRepository(Protocol):
     async def add_changes(
         self, changes: Sequence[AppliedChange], actor: Actor, now: datetime
     ) -> None: ...
+
+    async def add_deletions(
+        self, orders: Sequence[OrderSnapshot], actor: Actor, now: datetime
+    ) -> None:
+        """One `deleted` row per order (its statuses as they were)."""
+        ...
 
     async def add_creation(
         self,
