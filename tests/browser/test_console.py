@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -322,3 +323,52 @@ def test_data_is_text_and_export_follows_the_tab(page: Page, api: httpx.Client) 
         page.click("#export")
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
     assert len(rows) == completed and {r["status"] for r in rows} == {"completed"}
+
+
+def test_template_upload_sets_tracking_numbers_and_the_counts_follow(
+    page: Page, api: httpx.Client
+) -> None:
+    # given two ready orders, and the template the upload dialog offers
+    ready = api.get("/v3/orders", params={"status": "ready", "page_size": 2}).json()["data"]
+    assert len(ready) == 2
+    sign_in(page)
+    shipped_before = count_of(page, "shipped")
+    page.click("#upload")
+    with page.expect_download() as download:
+        page.click("#u-template")
+    template = Path(download.value.path()).read_text("utf-8")
+    header = next(csv.reader(io.StringIO(template)))
+    assert header[:6] == ["order_id", "status", "shipment_receipt", "day", "month", "year"]
+    # when the seller fills it in with the courier's tracking numbers and the day they shipped
+    # (today: the demo's orders were made today)
+    today = datetime.now(UTC).date()
+    day = [str(today.day), str(today.month), str(today.year)]
+    lines = [",".join(header)]
+    blank = [""] * (len(header) - 6)
+    for n, order in enumerate(ready):
+        lines.append(",".join([order["order_id"], "shipped", f"JNE00{n}", *day, *blank]))
+    text = "\n".join(lines) + "\n"
+    page.set_input_files(
+        "#u-file", files=[{"name": "manifest.csv", "mimeType": "text/csv", "buffer": text.encode()}]
+    )
+    page.fill("#u-tz", "UTC")
+    page.click("#u-check")
+    expect(page.locator("#upload-dialog .will-change dd")).to_have_attribute("data-n", "2")
+    page.click("#u-apply-all")
+    expect(page.locator("#u-done")).to_be_visible()
+    page.locator("#upload-dialog .dialog-buttons button.primary").click()
+    # then both are shipped with their numbers, and the Shipped tab counts them
+    for n, order in enumerate(ready):
+        shown = api.get(f"/v3/orders/{order['id']}").json()
+        assert (shown["status"], shown["shipment_receipt"]) == ("shipped", f"JNE00{n}")
+        assert shown["shipped_time"].startswith(today.isoformat())
+    expect(page.locator('#tabs [data-status="shipped"] .count')).to_have_attribute(
+        "data-count", str(shipped_before + 2)
+    )
+    # and the order's detail shows its tracking number, in its timeline too
+    page.click('#tabs [data-status="shipped"]')
+    page.fill("#f-search", ready[0]["order_id"])
+    page.press("#f-search", "Enter")
+    page.locator("#rows tr[data-id] button.order-link").first.click()
+    expect(page.locator("#detail-receipt")).to_contain_text("JNE000")
+    expect(page.locator("#status-timeline")).to_contain_text("JNE000")

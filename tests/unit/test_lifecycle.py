@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,12 +12,17 @@ from orderflow.domain.lifecycle import (
     PaymentDetails,
     PaymentMethod,
     PaymentStatus,
+    Refusal,
     RefusalCode,
+    StatusDay,
     Target,
     can_change_payment_status,
     can_change_status,
+    changes_details,
     decide,
+    deletion_refusal,
     initial_status,
+    status_time,
 )
 
 S, P = OrderStatus, PaymentStatus
@@ -124,3 +129,50 @@ def test_payment_details_do_not_change_the_decision() -> None:
 def test_new_orders_start_as_draft_without_a_payment_method_else_pending() -> None:
     assert initial_status(None) is S.DRAFT
     assert initial_status(PaymentMethod.COD) is S.PENDING
+
+
+_DAY = StatusDay(
+    datetime(2026, 11, 27, 17, 0, tzinfo=UTC), datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
+)
+_NOW = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("created_at", "now", "expected"),
+    [
+        (datetime(2026, 11, 20, tzinfo=UTC), _NOW, _DAY.start),  # made earlier: the day's start
+        (datetime(2026, 11, 28, 3, 0, tzinfo=UTC), _NOW, datetime(2026, 11, 28, 3, 0, tzinfo=UTC)),
+        (datetime(2026, 11, 28, 17, 0, tzinfo=UTC), _NOW, "before the order was created"),
+        (datetime(2026, 11, 20, tzinfo=UTC), _DAY.start - timedelta(seconds=1), "in the future"),
+        (datetime(2026, 11, 20, tzinfo=UTC), _DAY.start, _DAY.start),  # today, at midnight
+    ],
+)
+def test_a_status_day_is_its_start_never_before_creation_never_ahead(
+    created_at: datetime, now: datetime, expected: datetime | str
+) -> None:
+    result = status_time(_DAY, created_at, now)
+    if isinstance(expected, str):
+        assert isinstance(result, Refusal) and expected in result.message
+        assert result.code is RefusalCode.INVALID_STATUS_TIME
+    else:
+        assert result == expected
+
+
+def test_details_change_only_when_a_given_value_differs() -> None:
+    current = {"shipment_receipt": "JNE1", "payment_method": "bank_transfer"}
+    assert not changes_details(Target(S.SHIPPED), current)
+    assert not changes_details(Target(S.SHIPPED, shipment_receipt="JNE1"), current)
+    assert changes_details(Target(S.SHIPPED, shipment_receipt="JNE2"), current)
+    same_method = PaymentDetails(payment_method=PaymentMethod.BANK_TRANSFER)
+    assert not changes_details(Target(None, details=same_method), current)
+    assert changes_details(
+        Target(None, details=PaymentDetails(payment_account_holder="Siti")), current
+    )
+
+
+@pytest.mark.parametrize("status", list(S))
+def test_only_drafts_and_canceled_orders_can_be_deleted(status: OrderStatus) -> None:
+    refusal = deletion_refusal(status)
+    assert (refusal is None) == (status.value in {"draft", "canceled"})
+    if refusal is not None:
+        assert refusal.code is RefusalCode.NOT_DELETABLE

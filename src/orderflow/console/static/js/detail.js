@@ -31,6 +31,10 @@ export async function openDetail(id, { onClose }) {
         h("h3", {}, t("detail.customer")),
         h("p", {}, order.customer?.name || ""),
         h("p", { class: "muted" }, [order.customer?.phone, order.customer?.email].filter(Boolean).join(" · ")),
+        order.shipment_receipt
+          ? h("dl", { class: "facts", id: "detail-receipt" },
+            h("dt", {}, t("detail.receipt")), h("dd", {}, order.shipment_receipt))
+          : null,
         h("h3", {}, t("detail.payment")),
         h("p", {}, methodName(order.payment_method)),
         paymentFacts(order)),
@@ -70,7 +74,8 @@ function paymentFacts(order) {
   return h("dl", { class: "facts" }, facts.map(([label, value]) => [h("dt", {}, label), h("dd", {}, value)]));
 }
 
-/** Entries {from, to, by, time, key} from GET /v3/orders/{id}/status-history. */
+/** Entries {from, to, by, time, key} from GET /v3/orders/{id}/status-history; a change of
+ * details only (a new tracking number) is an entry of the status it stays in. */
 function fromHistory(rows) {
   const statuses = [];
   const payments = [];
@@ -81,17 +86,19 @@ function fromHistory(rows) {
     // The payment fields that came with a change go with its payment entry, else its status entry.
     const paymentMoved = r.from_payment_status !== r.to_payment_status;
     const details = paymentDetails(r);
-    if (r.from_status !== r.to_status) {
-      statuses.push({ from: r.from_status, to: r.to_status, ...common, details: paymentMoved ? [] : details });
+    if (r.from_status !== r.to_status || r.kind === "details") {
+      const moved = r.from_status !== r.to_status;
+      statuses.push({ from: moved ? r.from_status : null, to: r.to_status, ...common, details: paymentMoved ? [] : details });
     }
     if (paymentMoved) payments.push({ from: r.from_payment_status, to: r.to_payment_status, ...common, details });
   }
   return { statuses, payments };
 }
 
-/** The payment fields that came with a change, as [label, value] pairs. */
+/** The tracking number and payment fields that came with a change, as [label, value] pairs. */
 function paymentDetails(r) {
   return [
+    [t("detail.receipt"), r.shipment_receipt],
     [t("change.payment_method"), r.payment_method && methodName(r.payment_method)],
     [t("change.holder"), r.payment_account_holder],
     [t("change.account"), r.payment_account_number],

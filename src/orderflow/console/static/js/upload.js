@@ -93,11 +93,11 @@ function showPicker(dialog, state) {
 }
 
 const TEMPLATE = [
-  "order_id,status,payment_status,payment_method,transfer_time,transferproof_url,rtsproof_url,by",
-  "261127QWERTY,confirmed,paid,bank_transfer,27/11/2026 12:31,https://example.com/proof-qwerty.jpg,,kasir@toko",
-  "261127ASDFGH,shipped,,,,,,gudang",
-  "261126ZXCVBN,rts,,,,,https://example.com/rts-zxcvbn.jpg,kurir",
-  "261126POIUYT,canceled,,,,,,cs@toko",
+  "order_id,status,shipment_receipt,day,month,year,payment_status,payment_method,transfer_time,transferproof_url,rtsproof_url,by",
+  "261127QWERTY,confirmed,,,,,paid,bank_transfer,27/11/2026 12:31,https://example.com/proof-qwerty.jpg,,kasir@toko",
+  "261127ASDFGH,shipped,JNE0012345678,28,11,2026,,,,,,gudang",
+  "261126ZXCVBN,rts,,,,,,,,,https://example.com/rts-zxcvbn.jpg,kurir",
+  "261126POIUYT,canceled,,,,,,,,,,cs@toko",
   "",
 ].join("\r\n");
 
