@@ -328,9 +328,14 @@ def test_data_is_text_and_export_follows_the_tab(page: Page, api: httpx.Client) 
 def test_template_upload_sets_tracking_numbers_and_the_counts_follow(
     page: Page, api: httpx.Client
 ) -> None:
-    # given two ready orders, and the template the upload dialog offers
-    ready = api.get("/v3/orders", params={"status": "ready", "page_size": 2}).json()["data"]
-    assert len(ready) == 2
+    # given two new orders, and the template the upload dialog offers
+    new = {
+        "customer": {"name": "Rina"},
+        "items": [{"name": "Kaos", "quantity": 1, "price": "75000.00"}],
+        "payment_method": "bank_transfer",
+    }
+    ready = [api.post("/v3/orders", json=new).json() for _ in range(2)]
+    assert all("order_id" in o for o in ready), ready
     sign_in(page)
     shipped_before = count_of(page, "shipped")
     page.click("#upload")

@@ -20,6 +20,8 @@ DATA_DEPENDENT = frozenset(
     {
         "order_not_found",
         "invalid_transition",
+        "order_not_deletable",
+        "invalid_status_time",
         "duplicate_order",
         "invalid_cursor",
         "invalid_csv",
