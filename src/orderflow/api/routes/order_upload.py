@@ -50,7 +50,8 @@ versioned(
         400: {
             "model": UploadErrorResponse,
             "description": "invalid_csv (the file), validation_error, duplicate_order, "
-            "order_not_found or invalid_transition (rows, listed in rejected)",
+            "order_not_found, invalid_transition or invalid_status_time (rows, listed in "
+            "rejected)",
         },
         **error_responses(401, 403, 409, 413, 422, 429, 503),
     },
@@ -64,14 +65,16 @@ async def upload_change_status_csv(
         UploadFile,
         File(
             description="CSV, up to 5 MiB and 10,000 rows: a header, then one row per order "
-            "(order_id or id, status, optional payment_status, payment_method, transfer_time, "
-            "transferproof_url, rtsproof_url, by, ...); `,` or `;` separated; UTF-8"
+            "(order_id or id, status, optional shipment_receipt, day, month, year, "
+            "payment_status, payment_method, transfer_time, transferproof_url, rtsproof_url, "
+            "by, ...); `,` or `;` separated; UTF-8"
         ),
     ],
     tz: Annotated[
         str,
         Form(
-            description="IANA time zone of date cells without an offset",
+            description="IANA time zone of date cells without an offset, and of the "
+            "day/month/year columns",
             json_schema_extra={"enum": TIME_ZONES},
         ),
     ] = DEFAULT_TZ,
