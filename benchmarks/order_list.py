@@ -31,7 +31,7 @@ from orderflow.config import Settings
 from orderflow.contracts.versions import NEWEST
 from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 from orderflow.services.access import create_api_key
-from orderflow.services.unit_of_work import Keyset, OrderFilter, StatisticsQuery
+from orderflow.services.records import Keyset, OrderFilter, StatisticsQuery
 
 PG_ADMIN_URL = os.environ.get(
     "ORDERFLOW_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

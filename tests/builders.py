@@ -16,7 +16,7 @@ from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
 from orderflow.contracts.versions import Contract
 from orderflow.services.access import create_api_key, create_business
-from orderflow.services.unit_of_work import Actor
+from orderflow.services.records import Actor
 from tests.log_scan import remember_secret
 
 

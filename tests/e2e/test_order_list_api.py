@@ -232,7 +232,7 @@ async def test_cursor_signed_with_another_secret_is_400(
     client: httpx.AsyncClient, container: Container
 ) -> None:
     from orderflow.services.cursors import CursorCodec, Direction
-    from orderflow.services.unit_of_work import Keyset, OrderFilter
+    from orderflow.services.records import Keyset, OrderFilter
 
     tenant = await make_tenant(container)
     await make_orders(container, tenant, 2)

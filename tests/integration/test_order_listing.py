@@ -13,7 +13,7 @@ from orderflow.adapters import order_listing
 from orderflow.adapters.tables import order_search, orders
 from orderflow.bootstrap import Container
 from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
-from orderflow.services.unit_of_work import Keyset, OrderFilter
+from orderflow.services.records import Keyset, OrderFilter
 from tests.builders import make_orders, make_tenant
 
 AFTER = Keyset(datetime(2026, 11, 20, 3, 0, tzinfo=UTC), 10)

@@ -22,7 +22,7 @@ from orderflow.domain.lifecycle import OrderStatus, Target
 from orderflow.services import change_status as change_status_service
 from orderflow.services.change_status import ChangeOrderStatus, change_status
 from orderflow.services.order_events import change_events
-from orderflow.services.unit_of_work import OutboxEvent
+from orderflow.services.records import OutboxEvent
 from tests.builders import make_orders, make_tenant
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)

@@ -36,7 +36,7 @@ from orderflow.services.change_status import ChangeOrderStatus, change_status, u
 from orderflow.services.order_deletion import DeleteOrders, delete_orders
 from orderflow.services.order_events import new_event_id
 from orderflow.services.orders import create_order
-from orderflow.services.unit_of_work import NewItem, NewOrder, OutboxEvent
+from orderflow.services.records import NewItem, NewOrder, OutboxEvent
 from orderflow.services.webhook_relay import fan_out, relay_round
 from orderflow.services.webhooks import redeliver, url_guard
 from orderflow.worker.outbox_relay import OutboxRelay

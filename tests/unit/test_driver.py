@@ -17,7 +17,7 @@ from orderflow.adapters.driver_statements import compile_statement
 from orderflow.adapters.tables import orders
 from orderflow.adapters.types import UTCDateTime
 from orderflow.domain.errors import InvalidInput
-from orderflow.services.unit_of_work import StorageConflict, StorageUnavailable
+from orderflow.services.storage_errors import StorageConflict, StorageUnavailable
 
 WIB = timezone(timedelta(hours=7))
 STATEMENT = text("UPDATE t SET a = :now, b = :now, c = :name WHERE d = :now").bindparams(

@@ -7,7 +7,7 @@ import pytest
 from orderflow.api.errors import error_answer
 from orderflow.contracts.versions import Contract
 from orderflow.services.retry import ATTEMPTS, retrying
-from orderflow.services.unit_of_work import StorageConflict, StorageUnavailable
+from orderflow.services.storage_errors import StorageConflict, StorageUnavailable
 
 
 async def test_a_conflict_is_run_again_until_it_succeeds() -> None:

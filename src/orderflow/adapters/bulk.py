@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from orderflow.domain.lifecycle import PaymentDetails, Target
-from orderflow.services.unit_of_work import AppliedChange
+from orderflow.services.records import AppliedChange
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from sqlalchemy import exc as sa_exc
 
 from orderflow.domain.errors import InvalidInput, OrderflowError
 from orderflow.observability.metrics import DB_ERRORS, DB_RETRIES
-from orderflow.services.unit_of_work import StorageConflict, StorageUnavailable
+from orderflow.services.storage_errors import StorageConflict, StorageUnavailable
 
 # SQLSTATEs after which running the transaction again can succeed.
 _CONFLICT_STATES = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock timeout

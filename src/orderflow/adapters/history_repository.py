@@ -30,7 +30,7 @@ from orderflow.domain.lifecycle import (
     PaymentStatus,
     Target,
 )
-from orderflow.services.unit_of_work import Actor, AppliedChange, HistoryEntry, OrderSnapshot
+from orderflow.services.records import Actor, AppliedChange, HistoryEntry, OrderSnapshot
 
 _ROW_COLUMNS = (
     BulkColumn("order_id", "bigint"),

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderflow.adapters.tables import idempotency_keys
-from orderflow.services.unit_of_work import IdempotencyRecord, StoredResponse
+from orderflow.services.records import IdempotencyRecord, StoredResponse
 
 
 class SqlIdempotencyStore:

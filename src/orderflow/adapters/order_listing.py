@@ -16,7 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import BigInteger
 
 from orderflow.adapters.tables import order_search, orders
-from orderflow.services.unit_of_work import Keyset, OrderFilter
+from orderflow.services.records import Keyset, OrderFilter
 
 EXPORT_BATCH = 1000
 

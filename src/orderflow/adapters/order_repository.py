@@ -46,7 +46,7 @@ from orderflow.domain.lifecycle import (
     OrderStatus,
     PaymentStatus,
 )
-from orderflow.services.unit_of_work import (
+from orderflow.services.records import (
     AppliedChange,
     HistoryEntry,
     Keyset,

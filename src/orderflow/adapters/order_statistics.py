@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from orderflow.adapters.order_listing import matching
 from orderflow.adapters.tables import orders
 from orderflow.domain.lifecycle import OrderStatus
-from orderflow.services.unit_of_work import StatisticsQuery, StatisticsRow
+from orderflow.services.records import StatisticsQuery, StatisticsRow
 
 _STATUSES = {s.value: s for s in OrderStatus}
 _CENTS = Decimal("0.01")

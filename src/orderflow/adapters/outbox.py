@@ -16,7 +16,7 @@ from orderflow.adapters.bulk import BulkColumn, values_params, values_sql
 from orderflow.adapters.driver import Driver
 from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.tables import outbox
-from orderflow.services.unit_of_work import OutboxEvent
+from orderflow.services.records import OutboxEvent
 
 _COLUMNS = (
     BulkColumn("event_id", "text"),

@@ -22,7 +22,7 @@ from orderflow.adapters.order_repository import SqlOrderRepository
 from orderflow.adapters.outbox import SqlOutbox
 from orderflow.adapters.tenant_repository import SqlTenantRepository
 from orderflow.adapters.webhook_repository import SqlWebhookRepository
-from orderflow.services.unit_of_work import IdempotencyKeyInUse
+from orderflow.services.storage_errors import IdempotencyKeyInUse
 
 DEFAULT_IDEMPOTENCY_TTL = timedelta(hours=24)
 _KEY_IN_USE = "a request with this Idempotency-Key is still being processed"

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from orderflow.adapters.driver import Driver
 from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.tables import api_keys, businesses
-from orderflow.services.unit_of_work import ApiKeyRecord, BusinessRecord
+from orderflow.services.records import ApiKeyRecord, BusinessRecord
 
 # Every request runs this; built once, not per request.
 _KEY_COLUMNS = (

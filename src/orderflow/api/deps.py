@@ -17,7 +17,8 @@ from orderflow.services.access import Principal, Scope, authenticate
 from orderflow.services.cursors import CursorCodec
 from orderflow.services.idempotency import MAX_KEY_LENGTH, IdempotencyKey, fingerprint
 from orderflow.services.rate_limits import RateLimited, RateLimiter
-from orderflow.services.unit_of_work import Actor, UnitOfWorkFactory
+from orderflow.services.records import Actor
+from orderflow.services.unit_of_work import UnitOfWorkFactory
 from orderflow.services.webhooks import Outbound
 
 bearer = HTTPBearer(

@@ -27,12 +27,12 @@ from orderflow.domain.errors import (
 )
 from orderflow.services.idempotency import IdempotencyKeyReused, Replayed
 from orderflow.services.rate_limits import RateLimited
+from orderflow.services.records import StoredResponse
 from orderflow.services.status_upload import RowsRefused
-from orderflow.services.unit_of_work import (
+from orderflow.services.storage_errors import (
     IdempotencyKeyInUse,
     StorageConflict,
     StorageUnavailable,
-    StoredResponse,
 )
 
 log = logging.getLogger("orderflow.api")

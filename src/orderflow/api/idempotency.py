@@ -11,7 +11,7 @@ from orderflow.api.responses import dumps
 from orderflow.contracts.versions import Contract
 from orderflow.domain.errors import OrderflowError
 from orderflow.services.idempotency import IdempotencyKey, Idempotent
-from orderflow.services.unit_of_work import StoredResponse
+from orderflow.services.records import StoredResponse
 
 T = TypeVar("T")
 

@@ -13,7 +13,7 @@ from orderflow.api.schemas import NO_NUL, UtcDateTime
 from orderflow.contracts.versions import PAYMENT_METHODS, Contract, accepted_method
 from orderflow.domain.errors import InvalidInput
 from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
-from orderflow.services.unit_of_work import OrderFilter
+from orderflow.services.records import OrderFilter
 
 MAX_SEARCH = 100
 

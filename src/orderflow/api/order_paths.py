@@ -9,7 +9,7 @@ from starlette.convertors import register_url_convertor
 
 from orderflow.api.order_refs import MAX_ID, PATH_PATTERN, OrderRefConvertor, parse_order_ref
 from orderflow.domain.errors import NotFound
-from orderflow.services.unit_of_work import OrderRef
+from orderflow.services.records import OrderRef
 
 OrderPath = Annotated[
     str,

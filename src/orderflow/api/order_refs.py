@@ -11,7 +11,7 @@ from pydantic import PlainValidator, WithJsonSchema
 from starlette.convertors import Convertor
 
 from orderflow.contracts.versions import Contract
-from orderflow.services.unit_of_work import OrderRef
+from orderflow.services.records import OrderRef
 
 MAX_ID = 2**63 - 1
 ID_FORMS = "a UUID, or a legacy numeric id (a number or a decimal string)"

@@ -24,13 +24,14 @@ from orderflow.services.change_status import (
     change_status,
 )
 from orderflow.services.idempotency import Idempotent
+from orderflow.services.records import Actor
 from orderflow.services.status_upload import (
     RowsRefused,
     UploadChangeStatus,
     UploadResult,
     upload_change_status,
 )
-from orderflow.services.unit_of_work import Actor, UnitOfWorkFactory
+from orderflow.services.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger("orderflow.access")
 

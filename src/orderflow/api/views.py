@@ -15,8 +15,8 @@ from orderflow.domain.errors import Rejection
 from orderflow.domain.lifecycle import PAYMENT_FIELDS, PAYMENT_TIME_FIELDS, STATUS_TIME_FIELDS
 from orderflow.services.change_status import ChangeStatusResult, OrderState
 from orderflow.services.order_deletion import DeleteResult
+from orderflow.services.records import HistoryEntry, OrderRecord
 from orderflow.services.status_upload import RowRejection, UploadResult
-from orderflow.services.unit_of_work import HistoryEntry, OrderRecord
 
 OLDER = Contract.V2025_01_01
 _COPIED = (

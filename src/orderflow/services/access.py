@@ -13,7 +13,8 @@ from enum import StrEnum
 
 from orderflow.domain.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from orderflow.services.change_status import Clock, utc_now
-from orderflow.services.unit_of_work import BusinessRecord, UnitOfWorkFactory
+from orderflow.services.records import BusinessRecord
+from orderflow.services.unit_of_work import UnitOfWorkFactory
 
 
 class Scope(StrEnum):

@@ -22,14 +22,9 @@ from orderflow.domain.lifecycle import (
 from orderflow.services.idempotency import Idempotent, remember, replay_if_seen
 from orderflow.services.order_events import change_events
 from orderflow.services.order_locks import Numbered, locked_orders
+from orderflow.services.records import Actor, AppliedChange, OrderRef, OrderSnapshot
 from orderflow.services.retry import retrying
-from orderflow.services.unit_of_work import (
-    Actor,
-    AppliedChange,
-    OrderRef,
-    OrderSnapshot,
-    UnitOfWorkFactory,
-)
+from orderflow.services.unit_of_work import UnitOfWorkFactory
 
 ORDER_NOT_FOUND = "order_not_found"
 INVALID_TRANSITION = RefusalCode.INVALID_TRANSITION.value

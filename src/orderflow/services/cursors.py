@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from orderflow.domain.errors import InvalidInput
-from orderflow.services.unit_of_work import Keyset, OrderFilter
+from orderflow.services.records import Keyset, OrderFilter
 
 _VERSION = "1"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

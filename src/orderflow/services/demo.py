@@ -10,7 +10,8 @@ from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 from orderflow.services.access import ALL_SCOPES, hash_key
 from orderflow.services.change_status import ChangeOrderStatus, change_status, utc_now
 from orderflow.services.orders import create_order
-from orderflow.services.unit_of_work import Actor, NewItem, NewOrder, OrderFilter, UnitOfWorkFactory
+from orderflow.services.records import Actor, NewItem, NewOrder, OrderFilter
+from orderflow.services.unit_of_work import UnitOfWorkFactory
 
 DEMO_BUSINESS = "Demo Store"
 # A fixed, published key so `make run` can print a curl that works every time. Demo data only.

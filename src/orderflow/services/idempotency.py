@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from orderflow.domain.errors import OrderflowError
-from orderflow.services.unit_of_work import StoredResponse, UnitOfWork
+from orderflow.services.records import StoredResponse
+from orderflow.services.unit_of_work import UnitOfWork
 
 MAX_KEY_LENGTH = 255
 R = TypeVar("R")

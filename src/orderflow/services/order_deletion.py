@@ -17,8 +17,9 @@ from orderflow.services.change_status import ORDER_NOT_FOUND, Clock, utc_now
 from orderflow.services.idempotency import Idempotent, remember, replay_if_seen
 from orderflow.services.order_events import deleted_event
 from orderflow.services.order_locks import locked_orders
+from orderflow.services.records import Actor, OrderRef, OrderSnapshot
 from orderflow.services.retry import retrying
-from orderflow.services.unit_of_work import Actor, OrderRef, OrderSnapshot, UnitOfWorkFactory
+from orderflow.services.unit_of_work import UnitOfWorkFactory
 
 NOT_DELETABLE = RefusalCode.NOT_DELETABLE.value
 

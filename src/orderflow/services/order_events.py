@@ -17,7 +17,7 @@ from orderflow.domain.lifecycle import (
     PAYMENT_TIME_FIELDS,
     STATUS_TIME_FIELDS,
 )
-from orderflow.services.unit_of_work import AppliedChange, OrderSnapshot, OutboxEvent
+from orderflow.services.records import AppliedChange, OrderSnapshot, OutboxEvent
 
 
 def new_event_id() -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from orderflow.services.unit_of_work import MAX_ORDER_ID, OrderRef, OrderSnapshot, UnitOfWork
+from orderflow.services.records import MAX_ORDER_ID, OrderRef, OrderSnapshot
+from orderflow.services.unit_of_work import UnitOfWork
 
 # Each order of a batch as named, with its numeric id (None: no such order), first mention only.
 Numbered = list[tuple[int | None, OrderRef]]

@@ -8,7 +8,7 @@ from typing import Any
 
 from orderflow.domain.errors import InvalidInput, NotFound
 from orderflow.services.cursors import CursorCodec, Direction
-from orderflow.services.unit_of_work import (
+from orderflow.services.records import (
     Actor,
     HistoryEntry,
     Keyset,
@@ -16,8 +16,8 @@ from orderflow.services.unit_of_work import (
     OrderRef,
     StatisticsQuery,
     StatisticsRow,
-    UnitOfWorkFactory,
 )
+from orderflow.services.unit_of_work import UnitOfWorkFactory
 
 MAX_PAGE_SIZE = 25
 

@@ -16,14 +16,9 @@ from orderflow.domain.lifecycle import PaymentStatus, initial_status
 from orderflow.services.change_status import Clock, utc_now
 from orderflow.services.idempotency import Idempotent, remember, replay_if_seen
 from orderflow.services.order_events import created_event
+from orderflow.services.records import Actor, NewOrder, OrderRecord, OrderRef
 from orderflow.services.retry import retrying
-from orderflow.services.unit_of_work import (
-    Actor,
-    NewOrder,
-    OrderRecord,
-    OrderRef,
-    UnitOfWorkFactory,
-)
+from orderflow.services.unit_of_work import UnitOfWorkFactory
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 _LETTERS = string.ascii_uppercase

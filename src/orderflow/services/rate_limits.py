@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orderflow.domain.errors import OrderflowError
-from orderflow.services.unit_of_work import RateCounter
+from orderflow.services.repositories import RateCounter
 
 
 @dataclass(frozen=True, slots=True)

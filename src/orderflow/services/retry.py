@@ -7,7 +7,7 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from orderflow.services.unit_of_work import StorageConflict
+from orderflow.services.storage_errors import StorageConflict
 
 T = TypeVar("T")
 ATTEMPTS = 6

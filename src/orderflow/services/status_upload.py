@@ -25,7 +25,8 @@ from orderflow.services.change_status import (
     utc_now,
 )
 from orderflow.services.idempotency import Idempotent
-from orderflow.services.unit_of_work import Actor, OrderRef, StoredResponse, UnitOfWorkFactory
+from orderflow.services.records import Actor, OrderRef, StoredResponse
+from orderflow.services.unit_of_work import UnitOfWorkFactory
 
 VALIDATION_ERROR = "validation_error"
 DUPLICATE_ORDER = "duplicate_order"

@@ -22,7 +22,8 @@ from orderflow.domain.webhooks import (
 )
 from orderflow.services.change_status import Clock, utc_now
 from orderflow.services.order_events import new_event_id
-from orderflow.services.unit_of_work import Actor, UnitOfWorkFactory
+from orderflow.services.records import Actor
+from orderflow.services.unit_of_work import UnitOfWorkFactory
 from orderflow.services.webhook_ports import (
     AddressResolver,
     DeliveryRecord,

@@ -18,7 +18,7 @@ from orderflow.api.responses import OrjsonResponse
 from orderflow.api.time_zones import DEFAULT_TZ, TIME_ZONES, zone_named
 from orderflow.domain.lifecycle import STATUS_TIME_FIELDS, OrderStatus
 from orderflow.services.order_queries import order_statistics
-from orderflow.services.unit_of_work import StatisticsQuery, StatisticsRow
+from orderflow.services.records import StatisticsQuery, StatisticsRow
 
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
 

@@ -38,7 +38,7 @@ from orderflow.contracts.versions import Contract
 from orderflow.domain.errors import InvalidInput
 from orderflow.services.change_status import ChangeOrderStatus, ChangeStatusResult
 from orderflow.services.orders import create_order, get_order
-from orderflow.services.unit_of_work import NewItem, NewOrder, OrderRecord
+from orderflow.services.records import NewItem, NewOrder, OrderRecord
 
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
 

@@ -1,0 +1,205 @@
+"""Typed records that cross between the services and storage: what is read and written."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from orderflow.domain.lifecycle import (
+    ChangeKind,
+    Decision,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    Target,
+)
+
+# How a caller names an order: its UUIDv7 (today's contract) or its legacy numeric id.
+OrderRef = int | UUID
+
+
+# Numeric ids are positive 64-bit integers; a number outside names no order.
+MAX_ORDER_ID = 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is acting, for history and scoping: the business, its API key and the request."""
+
+    business_id: int
+    api_key_id: int | None = None
+    api_key_prefix: str | None = None
+    request_id: str | None = None
+
+
+@dataclass(slots=True)
+class OrderSnapshot:
+    """An order as the change path sees it, read while its row is locked."""
+
+    id: int
+    uuid: UUID
+    order_id: str
+    status: OrderStatus
+    payment_status: PaymentStatus
+    version: int
+    row: Mapping[str, Any]  # the state and every field its events carry, by column name
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedChange:
+    """One order that changes: its state before, the decision, and what was asked. An order
+    whose status and payment status stay put changes its details only (`decision.changes` is
+    False). `entered_at`: when it entered its new status, if not at the time of the change."""
+
+    before: OrderSnapshot
+    decision: Decision
+    target: Target
+    entered_at: datetime | None = None
+
+    @property
+    def kind(self) -> ChangeKind:
+        return ChangeKind.STATUS if self.decision.changes else ChangeKind.DETAILS
+
+    @property
+    def events(self) -> int:
+        """How many events the change makes: one per status that moves, or `order.updated`."""
+        d = self.decision
+        return (d.entered_status is not None) + (d.entered_payment_status is not None) or 1
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEvent:
+    event_id: str
+    event_type: str
+    order_id: int | None
+    sequence: int | None
+    payload: bytes
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    name: str
+    quantity: int
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class NewOrder:
+    """A validated order to create."""
+
+    customer_name: str
+    customer_phone: str | None
+    customer_email: str | None
+    items: Sequence[NewItem]
+    shipping_cost: Decimal
+    payment_method: PaymentMethod | None
+    uuid: UUID | None = None  # made by the service (UUIDv7); the database makes one without
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One applied change of an order, as the history shows it."""
+
+    from_status: str | None
+    to_status: str
+    from_payment_status: str | None
+    to_payment_status: str
+    by: str | None
+    api_key_prefix: str | None
+    request_id: str | None
+    created_at: datetime
+    payment: dict[str, Any] = field(default_factory=dict)
+    kind: ChangeKind = ChangeKind.STATUS
+    shipment_receipt: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilter:
+    """Which orders of a business a list or export shows (every given part must match)."""
+
+    statuses: frozenset[OrderStatus] = frozenset()
+    payment_status: PaymentStatus | None = None
+    payment_method: PaymentMethod | None = None
+    created_since: datetime | None = None  # inclusive
+    created_until: datetime | None = None  # exclusive
+    search: str | None = None  # order number, customer name, phone or email; partial, any case
+    # The one order column `search` looks in (order_id, shipment_receipt, customer_name,
+    # customer_email or customer_phone), or None for the search document (all but the receipt).
+    search_field: str | None = None
+    shipment_receipt: str | None = None  # exactly this tracking number
+
+
+@dataclass(frozen=True, slots=True)
+class StatisticsQuery:
+    """What to count of the orders matching `where`: per status, per period of `time_field`
+    (the `<status>_time` an order entered that status) in `tz`, both, or neither."""
+
+    where: OrderFilter
+    by_status: bool = False
+    period: str | None = None  # "day", "week" (starting Monday) or "month"
+    time_field: str = "draft_time"
+    tz: str = "Asia/Jakarta"
+
+
+@dataclass(frozen=True, slots=True)
+class StatisticsRow:
+    """Orders counted together, and their gross revenue (the sum of their totals)."""
+
+    count: int
+    gross_revenue: Decimal
+    status: OrderStatus | None = None
+    period: date | None = None  # the first day of the period, in the query's time zone
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset:
+    """A position in the newest-first order of orders: (created_at, id), both descending."""
+
+    created_at: datetime
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    """A whole order for reading: its columns, items and history."""
+
+    columns: dict[str, Any]
+    items: list[dict[str, Any]]
+    history: list[HistoryEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessRecord:
+    id: int
+    name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    id: int
+    business_id: int
+    prefix: str
+    key_hash: str
+    scopes: frozenset[str]
+    revoked: bool
+    contract: str  # the contract version it answers in by default
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    """The answer to a request with an idempotency key, exactly as it was sent."""
+
+    status_code: int
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    fingerprint: str
+    response: StoredResponse
