@@ -26,6 +26,7 @@ from benchmarks.server import RssProbe, Server
 from orderflow.adapters.migrate import alembic_config, upgrade
 from orderflow.adapters.order_listing import page_query
 from orderflow.adapters.order_statistics import statistics_query
+from orderflow.adapters.sql_dialect import POSTGRESQL
 from orderflow.bootstrap import build
 from orderflow.config import Settings
 from orderflow.contracts.versions import NEWEST
@@ -203,7 +204,7 @@ def _statistics(business_id: int) -> list[tuple[str, Select[Any]]]:
             StatisticsQuery(month, period="day", time_field="pending_time"),
         ),
     ]
-    return [(title, statistics_query("postgresql", business_id, q)) for title, q in cases]
+    return [(title, statistics_query(POSTGRESQL, business_id, q)) for title, q in cases]
 
 
 async def _explain(url: str, stmt: Select[Any]) -> tuple[float, str]:

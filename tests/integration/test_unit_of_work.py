@@ -1,20 +1,16 @@
-"""The unit of work's one transaction, whichever way its statements reach the database.
-
-On SQLite the change path's writes wait and go to the database with the next read or the COMMIT
-(adapters/driver.py); statements through SQLAlchemy send them first. These tests hold on both
-databases: what waits behaves as if it had run at once.
+"""The unit of work's one transaction: the change path's compiled statements
+(driver_statements.py) and Core statements run in it, in the order they are written, and a
+write the database refuses fails at that write and leaves nothing behind. On both databases.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 
-import asyncpg
 import pytest
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import func, insert, select
 
-from orderflow.adapters import driver
 from orderflow.adapters.sql_unit_of_work import SqlUnitOfWork
 from orderflow.adapters.tables import order_status_history, orders, outbox
 from orderflow.bootstrap import Container
@@ -26,13 +22,6 @@ from orderflow.services.records import OutboxEvent
 from tests.builders import make_orders, make_tenant
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True, params=["small writes wait", "big writes go at once"])
-def write_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test twice: with writes small enough to wait, and as if every write were big."""
-    if request.param == "big writes go at once":
-        monkeypatch.setattr(driver, "WAIT_AT_MOST", 0)
 
 
 def _event(event_id: str) -> OutboxEvent:
@@ -87,7 +76,7 @@ async def test_a_write_the_database_refuses_fails_the_change_and_keeps_none_of_i
     history_before = await _count(container, order_status_history)
     monkeypatch.setattr(change_status_service, "change_events", _colliding_events)
     # when the change runs, the database's refusal reaches the caller
-    with pytest.raises((sqlite3.IntegrityError, asyncpg.UniqueViolationError)):
+    with pytest.raises(sa_exc.IntegrityError):
         await change_status(
             container.uow_factory,
             tenant.actor,

@@ -11,7 +11,6 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from orderflow.adapters.driver import send_waiting_before_sqlalchemy
 from orderflow.config import Settings
 
 MIN_SQLITE = (3, 35, 0)  # RETURNING, UPDATE ... FROM, json_each
@@ -34,7 +33,6 @@ def create_engine(settings: Settings) -> AsyncEngine:
         },
     )
     event.listen(engine.sync_engine, "checkout", _replace_closed_connection)
-    send_waiting_before_sqlalchemy(engine)
     return engine
 
 
@@ -65,7 +63,6 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
         pool_reset_on_return=None,
     )
     busy_timeout = settings.sqlite_busy_timeout_ms
-    send_waiting_before_sqlalchemy(engine)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -81,11 +78,9 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # A write takes the lock up front (IMMEDIATE) so it never fails to upgrade a read lock
-        # half-way through. A unit of work begins its transaction itself, on the driver
-        # (sql_unit_of_work.py), and says NONE here.
+        # half-way through; a reader's unit of work says DEFERRED (sql_unit_of_work.py).
         mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
-        if mode != "NONE":
-            conn.exec_driver_sql(f"BEGIN {mode}")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 

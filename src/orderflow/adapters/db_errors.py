@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-import asyncpg
 from sqlalchemy import exc as sa_exc
 
 from orderflow.domain.errors import InvalidInput, OrderflowError
@@ -41,17 +38,7 @@ def _classify(exc: BaseException, *, connecting: bool) -> OrderflowError | None:
             lost=connecting or exc.connection_invalidated or isinstance(exc, sa_exc.InterfaceError),
             operational=isinstance(exc, sa_exc.OperationalError),
         )
-    # The change path's statements run on the driver directly (driver.py): its own errors.
-    if isinstance(exc, asyncpg.PostgresError):
-        return _classify_driver_error(exc, lost=connecting, operational=False)
-    if isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError):
-        return StorageUnavailable("the database is unavailable")
-    if isinstance(exc, sqlite3.Error):
-        return _classify_driver_error(
-            exc,
-            lost=connecting or isinstance(exc, sqlite3.InterfaceError),
-            operational=isinstance(exc, sqlite3.OperationalError),
-        )
+    # Connecting, a driver's own errors can reach here unwrapped (a refused socket, a timeout).
     if isinstance(exc, OSError | TimeoutError | ConnectionError):
         return StorageUnavailable("the database is unavailable")
     if connecting and type(exc).__module__.startswith("asyncpg"):

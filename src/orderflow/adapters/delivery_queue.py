@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, cast, delete, exists, insert, literal, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, cast, delete, exists, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Integer, String
 
+from orderflow.adapters.sql_dialect import sql_dialect
 from orderflow.adapters.tables import (
     businesses,
     orders,
@@ -56,14 +55,13 @@ class SqlDeliveryQueue:
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
-        self._postgres = conn.dialect.name == "postgresql"
+        self._dialect = sql_dialect(conn)
 
     async def fan_out(self, limit: int, max_attempts: int, now: datetime) -> int:
         """Make deliveries for up to `limit` new outbox rows, one per subscribed active endpoint."""
-        if self._postgres:
-            lock = text("SELECT pg_try_advisory_xact_lock(:key)").bindparams(key=FAN_OUT_LOCK)
-            if not (await self._conn.execute(lock)).scalar_one():
-                return 0  # another relay is fanning out right now
+        lock = self._dialect.try_lock(FAN_OUT_LOCK)
+        if lock is not None and not (await self._conn.execute(lock)).scalar_one():
+            return 0  # another relay is fanning out right now
         ids = (
             await self._conn.scalars(select(P.c.outbox_id).order_by(P.c.outbox_id).limit(limit))
         ).all()
@@ -110,7 +108,7 @@ class SqlDeliveryQueue:
         ]
         # An event fanned out already (by a relay of the release before migration 0007, which
         # marked it in outbox.dispatched_at instead) keeps the deliveries it has.
-        fan = (pg_insert(D) if self._postgres else sqlite_insert(D)).from_select(names, source)
+        fan = self._dialect.insert(D).from_select(names, source)
         await self._conn.execute(fan.on_conflict_do_nothing())
         # Deleting the queue entries writes no new row version (migration 0007 says why).
         await self._conn.execute(delete(P).where(P.c.outbox_id.in_(ids)))
@@ -144,8 +142,7 @@ class SqlDeliveryQueue:
             .order_by(D.c.next_attempt_at, D.c.id)
             .limit(limit)
         )
-        if self._postgres:
-            due = due.with_for_update(skip_locked=True, of=D)
+        due = self._dialect.skip_locked(due, of=D)
         ids = (await self._conn.scalars(due)).all()
         if not ids:
             return []

@@ -1,7 +1,11 @@
 """The change path's statements, built with SQLAlchemy Core and compiled once per database.
 
-Each is compiled into positional SQL with SQLAlchemy's own bind and result processors, so the
-driver (driver.py) runs it directly and its values are converted exactly as SQLAlchemy would.
+Every change-status request runs the same few statements (find the key, lock the orders, update
+them, write their history and outbox rows). Compiling a Core statement on each call costs more
+than running it, so each is compiled once into positional SQL, with SQLAlchemy's own bind and
+result processors, and run with `fetch` or `execute` below: SQLAlchemy's `exec_driver_sql`, on
+the unit of work's connection and in its transaction, like any other statement. Its values are
+converted exactly as SQLAlchemy converts them.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement, ColumnElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -48,6 +53,19 @@ class DriverStatement:
                     row[i] = process(row[i])
             rows.append(tuple(row))
         return rows
+
+
+async def fetch(
+    conn: AsyncConnection, stmt: DriverStatement, params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Run `stmt` on `conn` and return its rows, converted as SQLAlchemy would return them."""
+    result = await conn.exec_driver_sql(stmt.sql, tuple(stmt.args(params)))
+    return stmt.rows(result.all())
+
+
+async def execute(conn: AsyncConnection, stmt: DriverStatement, params: Mapping[str, Any]) -> None:
+    """Run `stmt` on `conn`: a write, whose rows (if any) are not wanted."""
+    await conn.exec_driver_sql(stmt.sql, tuple(stmt.args(params)))
 
 
 _COMPILED: dict[tuple[str, str, Hashable], DriverStatement] = {}

@@ -11,17 +11,10 @@ from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import TextClause
 
-from orderflow.adapters.bulk import (
-    DETAIL_COLUMNS,
-    BulkColumn,
-    detail_values,
-    one_target,
-    shared_value_sql,
-    values_params,
-    values_sql,
-)
-from orderflow.adapters.driver import Driver
+from orderflow.adapters import driver_statements
+from orderflow.adapters.bulk import DETAIL_COLUMNS, detail_values, one_target
 from orderflow.adapters.driver_statements import driver_statement
+from orderflow.adapters.sql_dialect import BulkColumn, SqlDialect, sql_dialect
 from orderflow.adapters.tables import api_keys, order_status_history
 from orderflow.domain.lifecycle import (
     PAYMENT_FIELDS,
@@ -47,13 +40,13 @@ _NAMES = ", ".join(f'"{c.name}"' for c in _HISTORY_COLUMNS if c.name != "entered
 
 
 @functools.cache
-def _insert_changes(dialect: str, shared_target: bool) -> TextClause:
+def _insert_changes(dialect: SqlDialect, shared_target: bool) -> TextClause:
     # Built once: parsing this text for its parameters costs more than running it for 10 rows.
     if shared_target:
-        source = values_sql(dialect, _ROW_COLUMNS)
-        target = [shared_value_sql(dialect, c) for c in _TARGET_COLUMNS]
+        source = dialect.values_sql(_ROW_COLUMNS)
+        target = [dialect.shared_value_sql(c) for c in _TARGET_COLUMNS]
     else:
-        source = values_sql(dialect, _HISTORY_COLUMNS)
+        source = dialect.values_sql(_HISTORY_COLUMNS)
         target = [f'v."{c.name}"' for c in _TARGET_COLUMNS]
     row = [f"v.{c.name}" for c in _ROW_COLUMNS if c.name != "entered_at"]
     values = ", ".join([*row, *target])
@@ -98,9 +91,8 @@ def _history_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> lis
 class SqlHistoryRepository:
     """The `HistoryRepository` port over one connection and one business."""
 
-    def __init__(self, conn: AsyncConnection, driver: Driver, business_id: int) -> None:
+    def __init__(self, conn: AsyncConnection, business_id: int) -> None:
         self._conn = conn
-        self._driver = driver
         self._business_id = business_id
 
     async def add_changes(
@@ -109,16 +101,17 @@ class SqlHistoryRepository:
         """One history row per applied change, in one INSERT statement."""
         target = one_target(changes)
         rows = _history_rows(changes, with_target=target is None)
-        dialect, shared = self._conn.dialect, target is not None
+        dialect, shared = sql_dialect(self._conn), target is not None
         columns = _HISTORY_COLUMNS if target is None else _ROW_COLUMNS
-        params = values_params(dialect.name, columns, rows)
+        params = dialect.values_params(columns, rows)
         if target is not None:
             names = (c.name for c in _TARGET_COLUMNS)
             params.update(zip(names, _target_values(target), strict=True))
         stmt = driver_statement(
-            dialect, ("add_changes", shared), lambda: _insert_changes(dialect.name, shared)
+            self._conn.dialect, ("add_changes", shared), lambda: _insert_changes(dialect, shared)
         )
-        await self._driver.execute(
+        await driver_statements.execute(
+            self._conn,
             stmt,
             {
                 **params,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from orderflow.adapters.sql_dialect import sql_dialect
 from orderflow.adapters.tables import idempotency_keys
 from orderflow.services.records import IdempotencyRecord, StoredResponse
 
@@ -39,7 +38,6 @@ class SqlIdempotencyStore:
         self, key: str, fingerprint: str, response: StoredResponse, now: datetime
     ) -> None:
         """Store the answer under `key` (replacing an expired one not purged yet)."""
-        insert_ = pg_insert if self._conn.dialect.name == "postgresql" else sqlite_insert
         values = {
             "fingerprint": fingerprint,
             "status_code": response.status_code,
@@ -47,7 +45,11 @@ class SqlIdempotencyStore:
             "created_at": now,
             "expires_at": now + self._ttl,
         }
-        stmt = insert_(idempotency_keys).values(business_id=self._business_id, key=key, **values)
+        stmt = (
+            sql_dialect(self._conn)
+            .insert(idempotency_keys)
+            .values(business_id=self._business_id, key=key, **values)
+        )
         await self._conn.execute(
             stmt.on_conflict_do_update(index_elements=["business_id", "key"], set_=values)
         )

@@ -9,30 +9,17 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-import orjson
 from sqlalchemy import bindparam, insert, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import BigInteger, Text, Uuid
 
-from orderflow.adapters import order_listing, order_statistics
-from orderflow.adapters.bulk import (
-    DETAIL_COLUMNS,
-    DETAIL_FIELDS,
-    BulkColumn,
-    detail_values,
-    one_target,
-    shared_value_sql,
-    values_params,
-    values_sql,
-)
-from orderflow.adapters.driver import Driver
+from orderflow.adapters import driver_statements, order_listing, order_statistics
+from orderflow.adapters.bulk import DETAIL_COLUMNS, DETAIL_FIELDS, detail_values, one_target
 from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.history_repository import history_entries
+from orderflow.adapters.sql_dialect import BulkColumn, SqlDialect, sql_dialect
 from orderflow.adapters.tables import (
     PAYMENT_TIME_COLUMNS,
     STATUS_TIME_COLUMNS,
@@ -94,7 +81,7 @@ _PAYMENT_STATUSES = {p.value: p for p in PaymentStatus}
 _LIVE = orders.c.deleted_at.is_(None)
 
 
-def _update_sql(source: str, dialect: str, detail_values: Sequence[str]) -> str:
+def _update_sql(source: str, dialect: SqlDialect, detail_values: Sequence[str]) -> str:
     stamps = [
         f"{col} = CASE WHEN v.entered_status = '{status}' THEN COALESCE(v.entered_at, :now) "
         f"ELSE orders.{col} END"
@@ -117,10 +104,7 @@ def _update_sql(source: str, dialect: str, detail_values: Sequence[str]) -> str:
             *details,
         ]
     )
-    # On SQLite the unary + keeps the planner off the business_id index: with it, SQLite scans
-    # the business's orders once per row of `v` (quadratic: 10,000 ids took minutes); without,
-    # it reads `v` once and finds each order by primary key.
-    business = "+orders.business_id" if dialect == "sqlite" else "orders.business_id"
+    business = dialect.unindexed("orders.business_id")  # read `v` once, orders by primary key
     return (
         f"UPDATE orders SET\n  {sets}\nFROM {source}\n"
         f"WHERE orders.id = v.id AND {business} = :business_id"
@@ -130,41 +114,36 @@ def _update_sql(source: str, dialect: str, detail_values: Sequence[str]) -> str:
 # The change path's statements are built once per database: building and parsing them again
 # for every request costs more than running them for a batch of ten orders.
 @functools.cache
-def _select_snapshots(dialect: str, lock: bool, by_uuid: bool = False) -> Select[Any]:
+def _select_snapshots(dialect: SqlDialect, lock: bool, by_uuid: bool = False) -> Select[Any]:
     column, element = (orders.c.uuid, Uuid()) if by_uuid else (orders.c.id, BigInteger())
-    if dialect == "postgresql":
-        ids_match = column == bindparam("ids", type_=ARRAY(element)).any_()
-    else:
-        # One JSON parameter instead of N placeholders: the statement text stays the same.
-        json_ids = select(text("value")).select_from(text("json_each(:ids)"))
-        ids_match = column.in_(json_ids.scalar_subquery())
     stmt = (
         select(*_SNAPSHOT_COLUMNS)
-        .where(orders.c.business_id == bindparam("business_id"), ids_match, _LIVE)
+        .where(
+            orders.c.business_id == bindparam("business_id"),
+            dialect.any_of(column, "ids", element),
+            _LIVE,
+        )
         .order_by(orders.c.id)
     )
-    return stmt.with_for_update() if lock and dialect == "postgresql" else stmt
+    return dialect.locked(stmt) if lock else stmt
 
 
 @functools.cache
-def _select_ids_by_uuid(dialect: str) -> Select[Any]:
-    if dialect == "postgresql":
-        match = orders.c.uuid == bindparam("uuids", type_=ARRAY(Uuid())).any_()
-    else:  # the 32 hex digits SQLAlchemy's Uuid stores on SQLite, as one JSON parameter
-        json_uuids = select(text("value")).select_from(text("json_each(:uuids)"))
-        match = orders.c.uuid.in_(json_uuids.scalar_subquery())
+def _select_ids_by_uuid(dialect: SqlDialect) -> Select[Any]:
     return select(orders.c.uuid, orders.c.id).where(
-        orders.c.business_id == bindparam("business_id"), match, _LIVE
+        orders.c.business_id == bindparam("business_id"),
+        dialect.any_of(orders.c.uuid, "uuids", Uuid()),
+        _LIVE,
     )
 
 
 @functools.cache
-def _update_statement(dialect: str, shared_target: bool) -> TextClause:
+def _update_statement(dialect: SqlDialect, shared_target: bool) -> TextClause:
     if shared_target:  # the request's details, bound once
-        source = values_sql(dialect, _ROW_COLUMNS)
-        details = [shared_value_sql(dialect, c) for c in DETAIL_COLUMNS]
+        source = dialect.values_sql(_ROW_COLUMNS)
+        details = [dialect.shared_value_sql(c) for c in DETAIL_COLUMNS]
     else:
-        source = values_sql(dialect, _UPDATE_COLUMNS)
+        source = dialect.values_sql(_UPDATE_COLUMNS)
         details = [f"v.{c.name}" for c in DETAIL_COLUMNS]
     transfer_time = orders.c.transfer_time.type
     return text(_update_sql(source, dialect, details)).bindparams(
@@ -200,11 +179,10 @@ def _update_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> list
 class SqlOrderRepository:
     """The `OrderRepository` port over one connection and one business."""
 
-    def __init__(self, conn: AsyncConnection, driver: Driver, business_id: int) -> None:
+    def __init__(self, conn: AsyncConnection, business_id: int) -> None:
         self._conn = conn
-        self._driver = driver
         self._business_id = business_id
-        self._dialect = conn.dialect.name
+        self._dialect = sql_dialect(conn)
 
     async def lock_for_change(
         self, ids: Sequence[int], *, lock: bool = True
@@ -222,20 +200,15 @@ class SqlOrderRepository:
     async def _snapshots(
         self, refs: Sequence[int] | Sequence[UUID], lock: bool, *, by_uuid: bool
     ) -> dict[int, OrderSnapshot]:
-        dialect = self._conn.dialect
+        dialect = self._dialect
         stmt = driver_statement(
-            dialect,
+            self._conn.dialect,
             ("lock_for_change", lock, by_uuid),
-            lambda: _select_snapshots(dialect.name, lock, by_uuid),
+            lambda: _select_snapshots(dialect, lock, by_uuid),
             _SNAPSHOT_COLUMNS,
         )
-        if self._dialect == "postgresql":
-            param: object = list(refs)
-        elif by_uuid:  # the 32 hex digits SQLAlchemy's Uuid stores on SQLite
-            param = orjson.dumps([u.hex for u in refs if isinstance(u, UUID)]).decode()
-        else:
-            param = orjson.dumps(list(refs)).decode()
-        rows = await self._driver.fetch(stmt, {"business_id": self._business_id, "ids": param})
+        params = {"business_id": self._business_id, "ids": dialect.list_param(refs)}
+        rows = await driver_statements.fetch(self._conn, stmt, params)
         # Plain tuples and dict lookups: this loop runs for every order of a 10,000-order batch.
         return {
             row[0]: OrderSnapshot(
@@ -254,16 +227,16 @@ class SqlOrderRepository:
         """Apply every change in one UPDATE statement."""
         target = one_target(changes)
         rows = _update_rows(changes, with_target=target is None)
-        params = values_params(
-            self._dialect, _UPDATE_COLUMNS if target is None else _ROW_COLUMNS, rows
-        )
+        dialect, shared = self._dialect, target is not None
+        params = dialect.values_params(_UPDATE_COLUMNS if target is None else _ROW_COLUMNS, rows)
         if target is not None:
             params.update(zip(DETAIL_FIELDS, detail_values(target), strict=True))
-        dialect, shared = self._conn.dialect, target is not None
         stmt = driver_statement(
-            dialect, ("update_many", shared), lambda: _update_statement(dialect.name, shared)
+            self._conn.dialect, ("update_many", shared), lambda: _update_statement(dialect, shared)
         )
-        await self._driver.execute(stmt, {**params, "now": now, "business_id": self._business_id})
+        await driver_statements.execute(
+            self._conn, stmt, {**params, "now": now, "business_id": self._business_id}
+        )
 
     async def delete_many(self, ids: Sequence[int], now: datetime) -> None:
         """Mark the orders deleted, in one UPDATE: their rows stay for history and events."""
@@ -283,9 +256,8 @@ class SqlOrderRepository:
     ) -> int | None:
         """Insert a new order and its items; None when `order_id` is already taken."""
         subtotal = sum((i.price * i.quantity for i in order.items), Decimal("0.00"))
-        insert_ = pg_insert if self._dialect == "postgresql" else sqlite_insert
         stmt = (
-            insert_(orders)
+            self._dialect.insert(orders)
             .values(
                 business_id=self._business_id,
                 **({"uuid": order.uuid} if order.uuid is not None else {}),
@@ -359,18 +331,15 @@ class SqlOrderRepository:
     async def ids_by_uuid(self, uuids: Sequence[UUID]) -> dict[UUID, int]:
         """The numeric ids of the orders with these UUIDs: one statement on the
         (business_id, uuid) index, whatever their number."""
-        dialect = self._conn.dialect
+        dialect = self._dialect
         stmt = driver_statement(
-            dialect,
+            self._conn.dialect,
             "ids_by_uuid",
-            lambda: _select_ids_by_uuid(dialect.name),
+            lambda: _select_ids_by_uuid(dialect),
             (orders.c.uuid, orders.c.id),
         )
-        if self._dialect == "postgresql":
-            param: object = list(uuids)
-        else:
-            param = orjson.dumps([u.hex for u in uuids]).decode()
-        rows = await self._driver.fetch(stmt, {"business_id": self._business_id, "uuids": param})
+        params = {"business_id": self._business_id, "uuids": dialect.list_param(uuids)}
+        rows = await driver_statements.fetch(self._conn, stmt, params)
         return {uuid: id_ for uuid, id_ in rows}
 
     async def list_page(
@@ -391,18 +360,11 @@ class SqlOrderRepository:
 
     async def ids_by_number(self, numbers: Sequence[str]) -> dict[str, int]:
         """The ids of the orders with these business-facing numbers (unknown ones are absent)."""
-        if self._dialect == "postgresql":
-            match = (
-                orders.c.order_id == bindparam("numbers", list(numbers), type_=ARRAY(Text)).any_()
-            )
-        else:
-            json_numbers = select(text("value")).select_from(text("json_each(:numbers)"))
-            match = orders.c.order_id.in_(
-                json_numbers.params(numbers=orjson.dumps(list(numbers)).decode()).scalar_subquery()
-            )
+        match = self._dialect.any_of(orders.c.order_id, "numbers", Text())
         result = await self._conn.execute(
             select(orders.c.order_id, orders.c.id).where(
                 orders.c.business_id == self._business_id, match, _LIVE
-            )
+            ),
+            {"numbers": self._dialect.list_param(numbers)},
         )
         return {number: id_ for number, id_ in result}

@@ -12,9 +12,9 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import TextClause
 
-from orderflow.adapters.bulk import BulkColumn, values_params, values_sql
-from orderflow.adapters.driver import Driver
+from orderflow.adapters import driver_statements
 from orderflow.adapters.driver_statements import driver_statement
+from orderflow.adapters.sql_dialect import BulkColumn, SqlDialect, sql_dialect
 from orderflow.adapters.tables import outbox
 from orderflow.services.records import OutboxEvent
 
@@ -31,10 +31,10 @@ _VALUES = ", ".join(f"v.{c.name}" for c in _COLUMNS)
 
 
 @functools.cache
-def _insert_events(dialect: str) -> TextClause:
+def _insert_events(dialect: SqlDialect) -> TextClause:
     return text(
         f"INSERT INTO outbox ({_NAMES}, business_id, created_at) "
-        f"SELECT {_VALUES}, :business_id, :now FROM {values_sql(dialect, _COLUMNS)}"
+        f"SELECT {_VALUES}, :business_id, :now FROM {dialect.values_sql(_COLUMNS)}"
     ).bindparams(bindparam("now", type_=outbox.c.created_at.type))
 
 
@@ -45,9 +45,8 @@ def _row(e: OutboxEvent) -> tuple[str, str, int | None, int | None, str]:
 class SqlOutbox:
     """The `Outbox` port: appends events for one business, up to 5,000 per INSERT statement."""
 
-    def __init__(self, conn: AsyncConnection, driver: Driver, business_id: int) -> None:
+    def __init__(self, conn: AsyncConnection, business_id: int) -> None:
         self._conn = conn
-        self._driver = driver
         self._business_id = business_id
 
     async def add_many(self, events: Iterable[OutboxEvent]) -> None:
@@ -74,16 +73,11 @@ class SqlOutbox:
                     await inserting
 
     async def _insert(self, events: list[OutboxEvent]) -> None:
-        dialect = self._conn.dialect
-        params = values_params(
-            dialect.name,
-            _COLUMNS,
-            [
-                (e.event_id, e.event_type, e.order_id, e.sequence, e.payload.decode())
-                for e in events
-            ],
-        )
-        stmt = driver_statement(dialect, "add_events", lambda: _insert_events(dialect.name))
-        await self._driver.execute(
-            stmt, {**params, "business_id": self._business_id, "now": events[0].created_at}
+        dialect = sql_dialect(self._conn)
+        params = dialect.values_params(_COLUMNS, [_row(e) for e in events])
+        stmt = driver_statement(self._conn.dialect, "add_events", lambda: _insert_events(dialect))
+        await driver_statements.execute(
+            self._conn,
+            stmt,
+            {**params, "business_id": self._business_id, "now": events[0].created_at},
         )

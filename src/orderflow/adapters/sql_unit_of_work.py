@@ -1,4 +1,12 @@
-"""The unit of work over one SQLAlchemy connection: one transaction, committed in one place."""
+"""The unit of work over one SQLAlchemy connection: one transaction, committed in one place.
+
+SQLAlchemy owns the transaction. `__aenter__` takes a pooled connection and begins it (on
+SQLite, `BEGIN IMMEDIATE` for a writer and `BEGIN DEFERRED` for a reader, see db.py; on
+PostgreSQL asyncpg sends BEGIN with the first statement). Every repository runs its statements
+on that one connection, each awaited where it is written, so they run in the order the service
+calls them. `commit()` commits; `__aexit__` rolls back whatever did not commit and returns the
+connection to the pool.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +17,16 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from orderflow.adapters.db import SQLITE_BEGIN_OPTION
 from orderflow.adapters.db_errors import storage_error
 from orderflow.adapters.delivery_queue import SqlDeliveryQueue
-from orderflow.adapters.driver import Driver, driver_of
 from orderflow.adapters.history_repository import SqlHistoryRepository
 from orderflow.adapters.idempotency_store import SqlIdempotencyStore
 from orderflow.adapters.order_repository import SqlOrderRepository
 from orderflow.adapters.outbox import SqlOutbox
+from orderflow.adapters.sql_dialect import sql_dialect
 from orderflow.adapters.tenant_repository import SqlTenantRepository
 from orderflow.adapters.webhook_repository import SqlWebhookRepository
 from orderflow.services.storage_errors import IdempotencyKeyInUse
@@ -68,7 +75,6 @@ class SqlUnitOfWork:
         self._write = write
         self._write_lock = write_lock
         self._conn: AsyncConnection | None = None
-        self._driver: Driver | None = None
         self._holds_lock = False
         self._claim = (
             None
@@ -85,54 +91,45 @@ class SqlUnitOfWork:
             if self._write_lock is not None:
                 await self._write_lock.acquire()
                 self._holds_lock = True
-            conn, driver = await self._connect()
+            conn = await self._connect()
             try:
                 await self._claim_in_database(conn)
             except BaseException:
-                await _discard(conn, driver)
+                await _discard(conn)
                 raise
         except BaseException:
             self._release_lock()
             raise
-        self._conn, self._driver = conn, driver
-        self.tenants = SqlTenantRepository(conn, driver)
+        self._conn = conn
+        self.tenants = SqlTenantRepository(conn)
         self.deliveries = SqlDeliveryQueue(conn)
         if self._business_id is None:
             self.orders = self.history = self.outbox = _NoBusiness()  # type: ignore[assignment]
             self.idempotency = self.webhooks = _NoBusiness()  # type: ignore[assignment]
         else:
-            self.orders = SqlOrderRepository(conn, driver, self._business_id)
-            self.history = SqlHistoryRepository(conn, driver, self._business_id)
-            self.outbox = SqlOutbox(conn, driver, self._business_id)
+            self.orders = SqlOrderRepository(conn, self._business_id)
+            self.history = SqlHistoryRepository(conn, self._business_id)
+            self.outbox = SqlOutbox(conn, self._business_id)
             self.idempotency = SqlIdempotencyStore(conn, self._business_id, self._ttl)
             self.webhooks = SqlWebhookRepository(conn, self._business_id)
         return self
 
-    async def _connect(self) -> tuple[AsyncConnection, Driver]:
+    async def _connect(self) -> AsyncConnection:
         try:
             conn = await self._engine.connect()
         except Exception as exc:
             raise (storage_error(exc, connecting=True) or exc) from exc
-        driver: Driver | None = None
         try:
-            # The transaction is the driver's own (BEGIN/COMMIT on its connection), so the
-            # statements run through SQLAlchemy and those run on the driver directly (driver.py)
-            # share it; SQLAlchemy starts none of its own.
-            if self._engine.dialect.name == "sqlite":
-                await conn.execution_options(**{SQLITE_BEGIN_OPTION: "NONE"})
-            else:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-            driver = await driver_of(conn)
-            if self._write or self._business_id is not None:
-                # Tenant reads (the key behind every request) are one statement each; without
-                # a transaction they save a BEGIN and a ROLLBACK per request.
-                await driver.begin(write=self._write)
+            if not self._write:
+                # A reader on SQLite takes no write lock: it reads a snapshot (db.py).
+                await conn.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+            await conn.begin()
         except BaseException as exc:
-            await _discard(conn, driver)
+            await _discard(conn)
             if isinstance(exc, Exception):
                 raise (storage_error(exc, connecting=True) or exc) from exc
             raise
-        return conn, driver
+        return conn
 
     def _claim_in_process(self) -> None:
         # SQLite: one process, so a set is enough, and it is checked before waiting for the
@@ -150,12 +147,8 @@ class SqlUnitOfWork:
         if self._claim is None or self._claimed_keys is not None:
             return
         try:
-            got = (
-                await conn.execute(
-                    text("SELECT pg_try_advisory_xact_lock(:id)"),
-                    {"id": advisory_lock_id(*self._claim)},
-                )
-            ).scalar_one()
+            lock = sql_dialect(conn).try_lock(advisory_lock_id(*self._claim))
+            got = lock is None or (await conn.execute(lock)).scalar_one()
         except Exception as exc:
             raise (storage_error(exc) or exc) from exc
         if not got:
@@ -168,10 +161,9 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         conn, self._conn = self._conn, None
-        driver, self._driver = self._driver, None
         try:
             if conn is not None:
-                await _discard(conn, driver)
+                await _discard(conn)
         finally:
             self._release_lock()
         if isinstance(exc, Exception):
@@ -183,8 +175,7 @@ class SqlUnitOfWork:
         """Make everything done in this unit of work permanent, at once."""
         if self._conn is None:
             raise RuntimeError("commit() outside the unit of work")
-        assert self._driver is not None
-        await self._driver.commit()
+        await self._conn.commit()
 
     def _release_lock(self) -> None:
         if self._holds_claim and self._claimed_keys is not None and self._claim is not None:
@@ -195,11 +186,9 @@ class SqlUnitOfWork:
             self._write_lock.release()
 
 
-async def _discard(conn: AsyncConnection, driver: Driver | None) -> None:
+async def _discard(conn: AsyncConnection) -> None:
     """Roll back what is left and return the connection; a dead connection is dropped."""
     try:
-        if driver is not None and driver.in_transaction():
-            await driver.rollback()
         if conn.in_transaction():
             await conn.rollback()
     except Exception:
@@ -217,11 +206,11 @@ class SqlUnitOfWorkFactory:
     ) -> None:
         self.engine = engine
         self.idempotency_ttl = idempotency_ttl
-        sqlite = engine.dialect.name == "sqlite"
+        one_writer = sql_dialect(engine).one_writer
         # SQLite has one writer at a time; waiting on an asyncio lock is fair and costs nothing,
         # while SQLite's busy handler sleeps and retries. Other processes still get busy_timeout.
-        self._write_lock = asyncio.Lock() if sqlite else None
-        self._claimed_keys: set[tuple[int, str]] | None = set() if sqlite else None
+        self._write_lock = asyncio.Lock() if one_writer else None
+        self._claimed_keys: set[tuple[int, str]] | None = set() if one_writer else None
 
     def __call__(
         self,

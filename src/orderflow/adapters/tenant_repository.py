@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from orderflow.adapters.driver import Driver
+from orderflow.adapters import driver_statements
 from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.tables import api_keys, businesses
 from orderflow.services.records import ApiKeyRecord, BusinessRecord
@@ -31,7 +31,6 @@ class SqlTenantRepository:
     """The `TenantRepository` port."""
 
     conn: AsyncConnection
-    driver: Driver
 
     async def add_business(self, name: str, now: datetime) -> int:
         """Create a business and return its id."""
@@ -85,7 +84,7 @@ class SqlTenantRepository:
         stmt = driver_statement(
             self.conn.dialect, "find_api_key", lambda: _FIND_API_KEY, _KEY_COLUMNS
         )
-        rows = await self.driver.fetch(stmt, {"prefix": prefix})
+        rows = await driver_statements.fetch(self.conn, stmt, {"prefix": prefix})
         if not rows:
             return None
         id_, business_id, found_prefix, key_hash, scopes, revoked_at, contract = rows[0]

@@ -11,6 +11,8 @@ from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from orderflow.adapters.sql_dialect import sql_dialect
+
 # SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid alias), never a BIGINT one.
 IdType = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -28,7 +30,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime reached the database layer")
-        if dialect.name == "sqlite":
+        if not sql_dialect(dialect).postgres:
             # SQLite keeps text; store UTC without an offset so the text sorts by time.
             return value.astimezone(UTC).replace(tzinfo=None)
         return value
@@ -36,7 +38,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     def result_processor(
         self, dialect: Dialect, coltype: object
     ) -> Callable[[Any], datetime | None] | None:
-        if dialect.name != "sqlite":
+        if sql_dialect(dialect).postgres:
             return None  # asyncpg already returns aware datetimes for timestamptz
         parse = self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype)
 

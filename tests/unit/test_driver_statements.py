@@ -1,5 +1,5 @@
-"""Statements run on the driver: compiled once per database, bound as SQLAlchemy would bind them,
-and their errors read as the unit of work reads SQLAlchemy's."""
+"""Statements compiled once per database, bound and converted as SQLAlchemy binds and converts
+them; and how the database's errors read as the ports' errors."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import asyncpg
 import pytest
 from sqlalchemy import bindparam, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orderflow.adapters.db_errors import storage_error
-from orderflow.adapters.driver import fused
 from orderflow.adapters.driver_statements import compile_statement
 from orderflow.adapters.tables import orders
 from orderflow.adapters.types import UTCDateTime
@@ -63,6 +63,13 @@ def test_result_columns_are_converted_as_sqlalchemy_converts_them() -> None:
     assert rows == [(7, datetime(2026, 11, 20, 3, 0, tzinfo=UTC), None)]
 
 
+def _through_sqlalchemy(error: Exception) -> sa_exc.DBAPIError:
+    """`error` as SQLAlchemy raises it: wrapped, the driver's own error as `orig`."""
+    wrapped = sa_exc.DBAPIError.instance("UPDATE orders ...", None, error, type(error))
+    assert isinstance(wrapped, sa_exc.DBAPIError)
+    return wrapped
+
+
 @pytest.mark.parametrize(
     ("error", "expected"),
     [
@@ -71,32 +78,21 @@ def test_result_columns_are_converted_as_sqlalchemy_converts_them() -> None:
         (asyncpg.DeadlockDetectedError("deadlock detected"), StorageConflict),
         (asyncpg.SerializationError("could not serialize access"), StorageConflict),
         (asyncpg.AdminShutdownError("terminating connection"), StorageUnavailable),
-        (asyncpg.ConnectionDoesNotExistError("connection was closed"), StorageUnavailable),
         (asyncpg.CharacterNotInRepertoireError("invalid byte sequence"), InvalidInput),
     ],
 )
-def test_driver_errors_mean_what_the_same_errors_through_sqlalchemy_mean(
+def test_database_errors_read_as_the_ports_errors(
     error: Exception, expected: type[Exception]
 ) -> None:
-    assert isinstance(storage_error(error), expected)
+    assert isinstance(storage_error(_through_sqlalchemy(error)), expected)
 
 
-def test_other_driver_errors_stay_bugs() -> None:
-    assert storage_error(sqlite3.IntegrityError("UNIQUE constraint failed")) is None
-    assert storage_error(asyncpg.UniqueViolationError("duplicate key")) is None
+def test_a_lost_connection_is_unavailable() -> None:
+    lost = _through_sqlalchemy(asyncpg.ConnectionDoesNotExistError("connection was closed"))
+    lost.connection_invalidated = True
+    assert isinstance(storage_error(lost), StorageUnavailable)
 
 
-def test_fused_statements_number_their_parameters_one_after_another() -> None:
-    sql, args = fused(
-        [
-            ("UPDATE a SET x = $1 WHERE id = ANY($2::bigint[])", [1, [7, 8]]),
-            ("INSERT INTO b SELECT $1, $2, $3", ["p", "q", "r"]),
-            ("INSERT INTO c VALUES ($1, $10)", ["s", "t"]),
-        ]
-    )
-    assert sql == (
-        "WITH w0 AS (UPDATE a SET x = $1 WHERE id = ANY($2::bigint[])), "
-        "w1 AS (INSERT INTO b SELECT $3, $4, $5) INSERT INTO c VALUES ($6, $15)"
-    )
-    assert args == [1, [7, 8], "p", "q", "r", "s", "t"]
-    assert fused([("SELECT $1", [1])]) == ("SELECT $1", [1])
+def test_other_database_errors_stay_bugs() -> None:
+    assert storage_error(_through_sqlalchemy(sqlite3.IntegrityError("UNIQUE failed"))) is None
+    assert storage_error(_through_sqlalchemy(asyncpg.UniqueViolationError("duplicate"))) is None
