@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format clean bench bench-quick bench-instructions bench-orders \
+.PHONY: install run test test-lowest lint format clean bench bench-quick bench-instructions bench-orders \
 	screenshots stress test-webhook-volume
 
 $(INSTALLED): pyproject.toml
@@ -33,6 +33,15 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+
+# The unit and integration tests again on the lowest versions pyproject.toml allows (uv's
+# lowest-direct resolution), so every lower bound there is one the code really works with.
+LOWEST := .venv-lowest
+test-lowest:
+	@test -x $(LOWEST)/bin/python || $(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet --disable-pip-version-check uv
+	$(LOWEST)/bin/uv pip install --python $(LOWEST)/bin/python --quiet --resolution lowest-direct -e ".[dev]"
+	$(LOWEST)/bin/pytest -q tests/unit tests/integration
 
 # The long versions of the concurrency, idempotency-race, crash, several-process and fuzz tests
 # (docs/guarantees.md): the same tests as in `make test`, run for longer and more often.

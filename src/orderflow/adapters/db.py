@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from orderflow.config import Settings
 
@@ -58,6 +58,9 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
         pool_timeout=settings.db_pool_timeout_s,
         hide_parameters=True,
         connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+        # A pool of connections, as on PostgreSQL (SQLAlchemy before 2.0.38 defaults a file
+        # database on aiosqlite to no pool at all, and refuses the pool settings).
+        poolclass=AsyncAdaptedQueuePool,
         # No ROLLBACK on every return to the pool (a trip to the connection's thread each):
         # a unit of work ends its transaction itself, and SQLAlchemy rolls back its own on close.
         pool_reset_on_return=None,
