@@ -41,7 +41,10 @@ test-lowest:
 	@test -x $(LOWEST)/bin/python || $(PYTHON) -m venv $(LOWEST)
 	$(LOWEST)/bin/python -m pip install --quiet --disable-pip-version-check uv
 	$(LOWEST)/bin/uv pip install --python $(LOWEST)/bin/python --quiet --resolution lowest-direct -e ".[dev]"
-	$(LOWEST)/bin/pytest -q tests/unit tests/integration
+	@# The oldest test tools (pytest 8.2, pytest-asyncio 1.2) now and then leave an event loop of an
+	@# earlier test to the garbage collector, which pytest reports as an unraisable exception in
+	@# whichever test runs then; `make test`, on current versions, keeps that warning an error.
+	$(LOWEST)/bin/pytest -q -W "ignore::pytest.PytestUnraisableExceptionWarning" tests/unit tests/integration
 
 # The long versions of the concurrency, idempotency-race, crash, several-process and fuzz tests
 # (docs/guarantees.md): the same tests as in `make test`, run for longer and more often.
