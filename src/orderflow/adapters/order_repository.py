@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Select
-from sqlalchemy.sql.elements import TextClause
-from sqlalchemy.types import BigInteger, Text, Uuid
+from sqlalchemy.types import Text
 
-from orderflow.adapters import driver_statements, order_listing, order_statistics
-from orderflow.adapters.bulk import DETAIL_COLUMNS, DETAIL_FIELDS, detail_values, one_target
+from orderflow.adapters import change_statements, driver_statements, order_listing, order_statistics
+from orderflow.adapters.bulk import DETAIL_FIELDS, detail_values, one_target
+from orderflow.adapters.change_statements import LIVE
 from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.history_repository import history_entries
-from orderflow.adapters.sql_dialect import BulkColumn, SqlDialect, sql_dialect
+from orderflow.adapters.sql_dialect import sql_dialect
 from orderflow.adapters.tables import (
     PAYMENT_TIME_COLUMNS,
     STATUS_TIME_COLUMNS,
@@ -27,9 +25,6 @@ from orderflow.adapters.tables import (
     orders,
 )
 from orderflow.domain.lifecycle import (
-    PAYMENT_FIELDS,
-    PAYMENT_TIME_FIELDS,
-    STATUS_TIME_FIELDS,
     OrderStatus,
     PaymentStatus,
 )
@@ -46,134 +41,8 @@ from orderflow.services.records import (
     StatisticsRow,
 )
 
-_ROW_COLUMNS = (
-    BulkColumn("id", "bigint"),
-    BulkColumn("status", "text"),
-    BulkColumn("payment_status", "text"),
-    BulkColumn("events", "integer"),
-    BulkColumn("entered_status", "text"),
-    BulkColumn("entered_payment", "text"),
-    BulkColumn("entered_at", "timestamptz"),  # when it entered its status, if not :now
-)
-_UPDATE_COLUMNS = (*_ROW_COLUMNS, *DETAIL_COLUMNS)
-
-
-# What the change path reads of an order: its state, and every field its events carry.
-_SNAPSHOT_NAMES = (
-    "id",
-    "uuid",
-    "order_id",
-    "status",
-    "payment_status",
-    "version",
-    *PAYMENT_FIELDS,
-    *STATUS_TIME_FIELDS,
-    *PAYMENT_TIME_FIELDS,
-    "shipment_receipt",
-    "created_at",
-)
-_SNAPSHOT_COLUMNS = tuple(orders.c[name] for name in _SNAPSHOT_NAMES)
 _STATUSES = {s.value: s for s in OrderStatus}
-
-
 _PAYMENT_STATUSES = {p.value: p for p in PaymentStatus}
-# A deleted order is absent for every read and change but its history (see migration 0009).
-_LIVE = orders.c.deleted_at.is_(None)
-
-
-def _update_sql(source: str, dialect: SqlDialect, detail_values: Sequence[str]) -> str:
-    stamps = [
-        f"{col} = CASE WHEN v.entered_status = '{status}' THEN COALESCE(v.entered_at, :now) "
-        f"ELSE orders.{col} END"
-        for status, col in STATUS_TIME_COLUMNS.items()
-    ] + [
-        f"{col} = CASE WHEN v.entered_payment = '{status}' THEN :now ELSE orders.{col} END"
-        for status, col in PAYMENT_TIME_COLUMNS.items()
-    ]
-    details = [
-        f"{f} = COALESCE({value}, orders.{f})"
-        for f, value in zip(DETAIL_FIELDS, detail_values, strict=True)
-    ]
-    sets = ",\n  ".join(
-        [
-            "status = v.status",
-            "payment_status = v.payment_status",
-            "version = orders.version + v.events",
-            "updated_at = :now",
-            *stamps,
-            *details,
-        ]
-    )
-    business = dialect.unindexed("orders.business_id")  # read `v` once, orders by primary key
-    return (
-        f"UPDATE orders SET\n  {sets}\nFROM {source}\n"
-        f"WHERE orders.id = v.id AND {business} = :business_id"
-    )
-
-
-# The change path's statements are built once per database: building and parsing them again
-# for every request costs more than running them for a batch of ten orders.
-@functools.cache
-def _select_snapshots(dialect: SqlDialect, lock: bool, by_uuid: bool = False) -> Select[Any]:
-    column, element = (orders.c.uuid, Uuid()) if by_uuid else (orders.c.id, BigInteger())
-    stmt = (
-        select(*_SNAPSHOT_COLUMNS)
-        .where(
-            orders.c.business_id == bindparam("business_id"),
-            dialect.any_of(column, "ids", element),
-            _LIVE,
-        )
-        .order_by(orders.c.id)
-    )
-    return dialect.locked(stmt) if lock else stmt
-
-
-@functools.cache
-def _select_ids_by_uuid(dialect: SqlDialect) -> Select[Any]:
-    return select(orders.c.uuid, orders.c.id).where(
-        orders.c.business_id == bindparam("business_id"),
-        dialect.any_of(orders.c.uuid, "uuids", Uuid()),
-        _LIVE,
-    )
-
-
-@functools.cache
-def _update_statement(dialect: SqlDialect, shared_target: bool) -> TextClause:
-    if shared_target:  # the request's details, bound once
-        source = dialect.values_sql(_ROW_COLUMNS)
-        details = [dialect.shared_value_sql(c) for c in DETAIL_COLUMNS]
-    else:
-        source = dialect.values_sql(_UPDATE_COLUMNS)
-        details = [f"v.{c.name}" for c in DETAIL_COLUMNS]
-    transfer_time = orders.c.transfer_time.type
-    return text(_update_sql(source, dialect, details)).bindparams(
-        bindparam("now", type_=orders.c.updated_at.type),
-        *([bindparam("transfer_time", type_=transfer_time)] if shared_target else []),
-    )
-
-
-def _update_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> list[tuple[Any, ...]]:
-    # What a decision writes is the same for every order it applies to: worked out once.
-    decided: dict[int, tuple[Any, ...]] = {}
-    rows: list[tuple[Any, ...]] = []
-    for change in changes:
-        d = change.decision
-        values = decided.get(id(d))
-        if values is None:
-            values = decided[id(d)] = (
-                d.status.value,
-                d.payment_status.value,
-                change.events,
-                d.entered_status.value if d.entered_status else None,
-                d.entered_payment_status.value if d.entered_payment_status else None,
-            )
-        if with_target:
-            rows.append(
-                (change.before.id, *values, change.entered_at, *detail_values(change.target))
-            )
-        else:
-            rows.append((change.before.id, *values, change.entered_at))
-    return rows
 
 
 class SqlOrderRepository:
@@ -204,8 +73,8 @@ class SqlOrderRepository:
         stmt = driver_statement(
             self._conn.dialect,
             ("lock_for_change", lock, by_uuid),
-            lambda: _select_snapshots(dialect, lock, by_uuid),
-            _SNAPSHOT_COLUMNS,
+            lambda: change_statements.select_snapshots(dialect, lock, by_uuid),
+            change_statements.SNAPSHOT_COLUMNS,
         )
         params = {"business_id": self._business_id, "ids": dialect.list_param(refs)}
         rows = await driver_statements.fetch(self._conn, stmt, params)
@@ -218,7 +87,7 @@ class SqlOrderRepository:
                 status=_STATUSES[row[3]],
                 payment_status=_PAYMENT_STATUSES[row[4]],
                 version=row[5],
-                row=dict(zip(_SNAPSHOT_NAMES, row, strict=True)),
+                row=dict(zip(change_statements.SNAPSHOT_NAMES, row, strict=True)),
             )
             for row in rows
         }
@@ -226,13 +95,18 @@ class SqlOrderRepository:
     async def update_many(self, changes: Sequence[AppliedChange], now: datetime) -> None:
         """Apply every change in one UPDATE statement."""
         target = one_target(changes)
-        rows = _update_rows(changes, with_target=target is None)
+        rows = change_statements.update_rows(changes, with_target=target is None)
         dialect, shared = self._dialect, target is not None
-        params = dialect.values_params(_UPDATE_COLUMNS if target is None else _ROW_COLUMNS, rows)
+        params = dialect.values_params(
+            change_statements.UPDATE_COLUMNS if target is None else change_statements.ROW_COLUMNS,
+            rows,
+        )
         if target is not None:
             params.update(zip(DETAIL_FIELDS, detail_values(target), strict=True))
         stmt = driver_statement(
-            self._conn.dialect, ("update_many", shared), lambda: _update_statement(dialect, shared)
+            self._conn.dialect,
+            ("update_many", shared),
+            lambda: change_statements.update_statement(dialect, shared),
         )
         await driver_statements.execute(
             self._conn, stmt, {**params, "now": now, "business_id": self._business_id}
@@ -245,7 +119,7 @@ class SqlOrderRepository:
             .where(
                 orders.c.business_id == self._business_id,
                 orders.c.id.in_(bindparam("ids", expanding=True)),
-                _LIVE,
+                LIVE,
             )
             .values(deleted_at=now, updated_at=now, version=orders.c.version + 1),
             {"ids": list(ids)},
@@ -305,7 +179,7 @@ class SqlOrderRepository:
     async def get(self, ref: OrderRef) -> OrderRecord | None:
         """The order with its items and history, or None if this business has no such order
         (or deleted it)."""
-        query = select(orders).where(self._named(ref), _LIVE)
+        query = select(orders).where(self._named(ref), LIVE)
         row = (await self._conn.execute(query)).mappings().first()
         if row is None:
             return None
@@ -335,7 +209,7 @@ class SqlOrderRepository:
         stmt = driver_statement(
             self._conn.dialect,
             "ids_by_uuid",
-            lambda: _select_ids_by_uuid(dialect),
+            lambda: change_statements.select_ids_by_uuid(dialect),
             (orders.c.uuid, orders.c.id),
         )
         params = {"business_id": self._business_id, "uuids": dialect.list_param(uuids)}
@@ -363,7 +237,7 @@ class SqlOrderRepository:
         match = self._dialect.any_of(orders.c.order_id, "numbers", Text())
         result = await self._conn.execute(
             select(orders.c.order_id, orders.c.id).where(
-                orders.c.business_id == self._business_id, match, _LIVE
+                orders.c.business_id == self._business_id, match, LIVE
             ),
             {"numbers": self._dialect.list_param(numbers)},
         )
