@@ -5,6 +5,7 @@ write the database refuses fails at that write and leaves nothing behind. On bot
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -97,3 +98,23 @@ async def test_a_write_the_database_refuses_fails_the_change_and_keeps_none_of_i
 
 def _colliding_events(*_: object) -> list[OutboxEvent]:
     return [_event("evt_same"), _event("evt_same")]
+
+
+async def test_saving_another_businesss_webhook_writes_nothing(container: Container) -> None:
+    # given an endpoint of one business
+    owner, other = await make_tenant(container, "Toko A"), await make_tenant(container, "Toko B")
+    async with container.uow_factory(owner.business_id) as uow:
+        endpoint_id = await uow.webhooks.add(
+            "https://example.com/hook", frozenset({"order.created"}), True, "s3cret", "v", NOW
+        )
+        await uow.commit()
+        endpoint = await uow.webhooks.get(endpoint_id)
+    assert endpoint is not None
+    # when another business saves it, with other events
+    hijacked = replace(endpoint, url="https://evil.example/", events=frozenset({"order.deleted"}))
+    async with container.uow_factory(other.business_id) as uow:
+        assert await uow.webhooks.save(hijacked) is False
+        await uow.commit()
+    # then neither its row nor its subscriptions changed
+    async with container.uow_factory(owner.business_id, write=False) as uow:
+        assert await uow.webhooks.get(endpoint_id) == endpoint

@@ -117,9 +117,10 @@ class SqlWebhookRepository:
         """Every endpoint of the business, oldest first."""
         return await self._read()
 
-    async def save(self, endpoint: WebhookEndpoint) -> None:
-        """Store an endpoint's url, events, activity and secret."""
-        await self._conn.execute(
+    async def save(self, endpoint: WebhookEndpoint) -> bool:
+        """Store an endpoint's url, events, activity and secret; False (and nothing written)
+        when this business has no such endpoint."""
+        result = await self._conn.execute(
             update(E)
             .where(*self._mine(), E.c.id == endpoint.id)
             .values(
@@ -130,7 +131,10 @@ class SqlWebhookRepository:
                 updated_at=endpoint.updated_at,
             )
         )
+        if not result.rowcount:
+            return False
         await self._set_events(endpoint.id, endpoint.events)
+        return True
 
     async def delete(self, id: int, now: datetime) -> bool:
         """Delete an endpoint: it stops receiving, its pending deliveries are canceled (kept)."""

@@ -172,9 +172,8 @@ async def get_webhook(
 
 async def _save(uow_factory: UnitOfWorkFactory, actor: Actor, endpoint: WebhookEndpoint) -> None:
     async with uow_factory(actor.business_id) as uow:
-        if await uow.webhooks.get(endpoint.id) is None:
+        if not await uow.webhooks.save(endpoint):
             raise NotFound(f"webhook {endpoint.id} not found")
-        await uow.webhooks.save(endpoint)
         await uow.commit()
 
 
