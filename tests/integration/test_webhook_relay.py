@@ -36,7 +36,7 @@ from orderflow.services.change_status import ChangeOrderStatus, change_status, u
 from orderflow.services.order_deletion import DeleteOrders, delete_orders
 from orderflow.services.order_events import new_event_id
 from orderflow.services.orders import create_order
-from orderflow.services.records import NewItem, NewOrder, OutboxEvent
+from orderflow.services.records import NewOrder, OrderItem, OutboxEvent
 from orderflow.services.webhook_relay import fan_out, relay_round
 from orderflow.services.webhooks import redeliver, url_guard
 from orderflow.worker.outbox_relay import OutboxRelay
@@ -80,10 +80,10 @@ async def _change(
 
 
 async def _new_order(container: Container, tenant: Tenant) -> int:
-    items = [NewItem("Kaos", 1, Decimal("75000.00"))]
+    items = [OrderItem("Kaos", 1, Decimal("75000.00"))]
     order = NewOrder("Siti", None, None, items, Decimal("0.00"), PaymentMethod.BANK_TRANSFER)
     record = await create_order(container.uow_factory, tenant.actor, order)
-    return int(record.columns["id"])
+    return record.order.id
 
 
 async def test_events_carry_the_scalev_envelope_and_both_valid_signatures(

@@ -3,7 +3,9 @@ from the snapshots the unit of work read. No database: snapshots are built here.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from orderflow.domain.lifecycle import OrderStatus, PaymentStatus, StatusDay, Target
@@ -18,11 +20,11 @@ def _snapshot(
     id_: int,
     status: OrderStatus = OrderStatus.PENDING,
     payment: PaymentStatus = PaymentStatus.UNPAID,
-    **row: object,
+    **details: Any,
 ) -> OrderSnapshot:
-    fields = {"created_at": MADE, "shipment_receipt": None, "payment_method": None, **row}
-    uuid = UUID(int=id_)
-    return OrderSnapshot(id_, uuid, f"ORD-{id_}", status, payment, 1, fields)
+    empty = dict.fromkeys(f.name for f in fields(OrderSnapshot)[6:])
+    given = {**empty, "created_at": MADE, **details}
+    return OrderSnapshot(id_, UUID(int=id_), f"ORD-{id_}", status, payment, 1, **given)
 
 
 def test_each_order_is_changed_refused_or_not_found() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -158,8 +159,20 @@ def test_a_status_day_is_its_start_never_before_creation_never_ahead(
         assert result == expected
 
 
+@dataclass(frozen=True)
+class _Current:
+    shipment_receipt: str | None = "JNE1"
+    payment_method: str | None = "bank_transfer"
+    financial_entity_id: int | None = None
+    payment_account_holder: str | None = None
+    payment_account_number: str | None = None
+    transfer_time: datetime | None = None
+    transferproof_url: str | None = None
+    rtsproof_url: str | None = None
+
+
 def test_details_change_only_when_a_given_value_differs() -> None:
-    current = {"shipment_receipt": "JNE1", "payment_method": "bank_transfer"}
+    current = _Current()
     assert not changes_details(Target(S.SHIPPED), current)
     assert not changes_details(Target(S.SHIPPED, shipment_receipt="JNE1"), current)
     assert changes_details(Target(S.SHIPPED, shipment_receipt="JNE2"), current)

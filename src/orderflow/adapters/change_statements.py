@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import bindparam, select, text
@@ -15,8 +16,7 @@ from sqlalchemy.types import BigInteger, Uuid
 from orderflow.adapters.bulk import DETAIL_COLUMNS, DETAIL_FIELDS, detail_values
 from orderflow.adapters.sql_dialect import BulkColumn, SqlDialect
 from orderflow.adapters.tables import PAYMENT_TIME_COLUMNS, STATUS_TIME_COLUMNS, orders
-from orderflow.domain.lifecycle import PAYMENT_FIELDS, PAYMENT_TIME_FIELDS, STATUS_TIME_FIELDS
-from orderflow.services.records import AppliedChange
+from orderflow.services.records import AppliedChange, OrderSnapshot
 
 ROW_COLUMNS = (
     BulkColumn("id", "bigint"),
@@ -31,19 +31,7 @@ UPDATE_COLUMNS = (*ROW_COLUMNS, *DETAIL_COLUMNS)
 
 
 # What the change path reads of an order: its state, and every field its events carry.
-SNAPSHOT_NAMES = (
-    "id",
-    "uuid",
-    "order_id",
-    "status",
-    "payment_status",
-    "version",
-    *PAYMENT_FIELDS,
-    *STATUS_TIME_FIELDS,
-    *PAYMENT_TIME_FIELDS,
-    "shipment_receipt",
-    "created_at",
-)
+SNAPSHOT_NAMES = tuple(f.name for f in fields(OrderSnapshot))
 SNAPSHOT_COLUMNS = tuple(orders.c[name] for name in SNAPSHOT_NAMES)
 
 

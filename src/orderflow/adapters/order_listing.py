@@ -8,6 +8,7 @@ indexes these queries use (see the README's "Finding orders" section for the pla
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select, tuple_
@@ -16,9 +17,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import BigInteger
 
 from orderflow.adapters.tables import order_search, orders
-from orderflow.services.records import Keyset, OrderFilter
+from orderflow.services.records import Keyset, OrderFilter, OrderRow
 
 EXPORT_BATCH = 1000
+# What a read of whole orders selects, in `OrderRow`'s field order: every column but the business.
+ORDER_ROW_COLUMNS = tuple(orders.c[f.name] for f in fields(OrderRow))
 
 
 def _like_pattern(term: str) -> str:
@@ -69,7 +72,7 @@ def search_clause(term: str) -> ColumnElement[bool]:
 def export_query(business_id: int, where: OrderFilter) -> Select[Any]:
     """Every matching order, newest first."""
     return (
-        select(orders)
+        select(*ORDER_ROW_COLUMNS)
         .where(*matching(business_id, where))
         .order_by(orders.c.created_at.desc(), orders.c.id.desc())
     )
@@ -80,7 +83,7 @@ def page_query(
 ) -> Select[Any]:
     """Up to `limit` matching orders past `after`: older ones newest first, else newer ones
     oldest first (both walk the same index, in opposite directions)."""
-    stmt = select(orders).where(*matching(business_id, where)).limit(limit)
+    stmt = select(*ORDER_ROW_COLUMNS).where(*matching(business_id, where)).limit(limit)
     if after is not None:
         position = tuple_(orders.c.created_at, orders.c.id)
         keyset = tuple_(
@@ -101,21 +104,21 @@ async def list_page(
     *,
     older: bool,
     limit: int,
-) -> list[dict[str, Any]]:
+) -> list[OrderRow]:
     """One page of orders (see `page_query`)."""
     result = await conn.execute(page_query(business_id, where, after, older=older, limit=limit))
-    return [dict(row) for row in result.mappings()]
+    return [OrderRow(*row) for row in result]
 
 
 async def stream(
     conn: AsyncConnection, business_id: int, where: OrderFilter
-) -> AsyncIterator[list[dict[str, Any]]]:
+) -> AsyncIterator[list[OrderRow]]:
     """Every matching order, newest first, through a server-side cursor, in batches."""
     stmt = export_query(business_id, where).execution_options(yield_per=EXPORT_BATCH)
     result = await conn.stream(stmt)
     try:
         # By partition, not by row: each step of an async result is a greenlet switch.
-        async for batch in result.mappings().partitions(EXPORT_BATCH):
-            yield [dict(row) for row in batch]
+        async for batch in result.partitions(EXPORT_BATCH):
+            yield [OrderRow(*row) for row in batch]
     finally:
         await result.close()

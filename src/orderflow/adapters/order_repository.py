@@ -17,6 +17,7 @@ from orderflow.adapters.bulk import DETAIL_FIELDS, detail_values, one_target
 from orderflow.adapters.change_statements import LIVE
 from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.history_repository import history_entries
+from orderflow.adapters.order_listing import ORDER_ROW_COLUMNS
 from orderflow.adapters.sql_dialect import sql_dialect
 from orderflow.adapters.tables import (
     PAYMENT_TIME_COLUMNS,
@@ -34,8 +35,10 @@ from orderflow.services.records import (
     Keyset,
     NewOrder,
     OrderFilter,
+    OrderItem,
     OrderRecord,
     OrderRef,
+    OrderRow,
     OrderSnapshot,
     StatisticsQuery,
     StatisticsRow,
@@ -79,15 +82,11 @@ class SqlOrderRepository:
         params = {"business_id": self._business_id, "ids": dialect.list_param(refs)}
         rows = await driver_statements.fetch(self._conn, stmt, params)
         # Plain tuples and dict lookups: this loop runs for every order of a 10,000-order batch.
+        # The columns are read in the snapshot's field order (SNAPSHOT_NAMES); asyncpg's UUID
+        # is a subclass of uuid.UUID.
         return {
             row[0]: OrderSnapshot(
-                id=row[0],
-                uuid=row[1],  # asyncpg's UUID is a uuid.UUID (one orjson cannot write)
-                order_id=row[2],
-                status=_STATUSES[row[3]],
-                payment_status=_PAYMENT_STATUSES[row[4]],
-                version=row[5],
-                row=dict(zip(change_statements.SNAPSHOT_NAMES, row, strict=True)),
+                row[0], row[1], row[2], _STATUSES[row[3]], _PAYMENT_STATUSES[row[4]], *row[5:]
             )
             for row in rows
         }
@@ -179,20 +178,18 @@ class SqlOrderRepository:
     async def get(self, ref: OrderRef) -> OrderRecord | None:
         """The order with its items and history, or None if this business has no such order
         (or deleted it)."""
-        query = select(orders).where(self._named(ref), LIVE)
-        row = (await self._conn.execute(query)).mappings().first()
+        query = select(*ORDER_ROW_COLUMNS).where(self._named(ref), LIVE)
+        row = (await self._conn.execute(query)).first()
         if row is None:
             return None
-        id_ = row["id"]
-        items = (
-            await self._conn.execute(
-                select(order_items.c.name, order_items.c.quantity, order_items.c.price)
-                .where(order_items.c.order_id == id_)
-                .order_by(order_items.c.position)
-            )
-        ).mappings()
-        history = await history_entries(self._conn, self._business_id, id_)
-        return OrderRecord(columns=dict(row), items=[dict(i) for i in items], history=history)
+        order = OrderRow(*row)
+        items = await self._conn.execute(
+            select(order_items.c.name, order_items.c.quantity, order_items.c.price)
+            .where(order_items.c.order_id == order.id)
+            .order_by(order_items.c.position)
+        )
+        history = await history_entries(self._conn, self._business_id, order.id)
+        return OrderRecord(order, [OrderItem(*item) for item in items], history)
 
     async def history(self, ref: OrderRef) -> list[HistoryEntry] | None:
         """The order's history, oldest first, or None if this business has no such order; a
@@ -218,13 +215,13 @@ class SqlOrderRepository:
 
     async def list_page(
         self, where: OrderFilter, after: Keyset | None, *, older: bool, limit: int
-    ) -> list[dict[str, Any]]:
+    ) -> list[OrderRow]:
         """Up to `limit` matching orders past `after` (see `order_listing.list_page`)."""
         return await order_listing.list_page(
             self._conn, self._business_id, where, after, older=older, limit=limit
         )
 
-    def stream(self, where: OrderFilter) -> AsyncIterator[list[dict[str, Any]]]:
+    def stream(self, where: OrderFilter) -> AsyncIterator[list[OrderRow]]:
         """Every matching order, newest first, in batches of up to 1,000."""
         return order_listing.stream(self._conn, self._business_id, where)
 

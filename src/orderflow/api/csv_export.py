@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import operator
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from typing import Any
 from orderflow.api.order_refs import shown_id
 from orderflow.contracts.versions import Contract, shown_method
 from orderflow.domain.lifecycle import PAYMENT_FIELDS, PAYMENT_TIME_FIELDS, STATUS_TIME_FIELDS
+from orderflow.services.records import OrderRow
 
 EXPORT_COLUMNS = (
     "id",
@@ -76,20 +78,22 @@ _FORMATS: tuple[Callable[[Any], str], ...] = tuple(
     _time if name in _TIME_COLUMNS else _text if name in _TEXT_COLUMNS else _plain
     for name in EXPORT_COLUMNS
 )
-_PAIRS = tuple(zip(EXPORT_COLUMNS, _FORMATS, strict=True))
 
 
-def _versioned(contract: Contract, row: dict[str, Any]) -> dict[str, Any]:
+_GETTERS = tuple(operator.attrgetter(name) for name in EXPORT_COLUMNS)
+_ID_AT, _METHOD_AT = EXPORT_COLUMNS.index("id"), EXPORT_COLUMNS.index("payment_method")
+
+
+def _cells(contract: Contract, row: OrderRow) -> list[str]:
+    values = [get(row) for get in _GETTERS]
     # The export names orders and payment methods as the contract version does.
-    return {
-        **row,
-        "id": shown_id(contract, row["id"], row["uuid"]),
-        "payment_method": shown_method(contract, row["payment_method"]),
-    }
+    values[_ID_AT] = shown_id(contract, row.id, row.uuid)
+    values[_METHOD_AT] = shown_method(contract, row.payment_method)
+    return [fmt(value) for value, fmt in zip(values, _FORMATS, strict=True)]
 
 
 async def csv_chunks(
-    batches: AsyncIterator[list[dict[str, Any]]], contract: Contract
+    batches: AsyncIterator[list[OrderRow]], contract: Contract
 ) -> AsyncIterator[str]:
     """A UTF-8 BOM (so spreadsheets read the text as UTF-8), the header, then one chunk of CSV
     text per batch of rows, ids and payment methods in `contract`'s form."""
@@ -98,8 +102,7 @@ async def csv_chunks(
     buffer.write("\ufeff")
     writer.writerow(EXPORT_COLUMNS)
     async for batch in batches:
-        rows = [_versioned(contract, row) for row in batch]
-        writer.writerows([[fmt(row[name]) for name, fmt in _PAIRS] for row in rows])
+        writer.writerows([_cells(contract, row) for row in batch])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -15,7 +15,7 @@ from orderflow.domain.errors import Rejection
 from orderflow.domain.lifecycle import PAYMENT_FIELDS, PAYMENT_TIME_FIELDS, STATUS_TIME_FIELDS
 from orderflow.services.change_status import ChangeStatusResult, OrderState
 from orderflow.services.order_deletion import DeleteResult
-from orderflow.services.records import HistoryEntry, OrderRecord
+from orderflow.services.records import HistoryEntry, OrderRecord, OrderRow
 from orderflow.services.status_upload import RowRejection, UploadResult
 
 OLDER = Contract.V2025_01_01
@@ -101,56 +101,57 @@ def _timeline(history: list[HistoryEntry], *, payment: bool) -> list[dict[str, A
     return timeline
 
 
-def _customer(c: dict[str, Any]) -> dict[str, Any]:
+def _customer(c: OrderRow) -> dict[str, Any]:
     # Scalev's CustomerOrder has no null phone or email: an unknown one is left out.
-    customer = {"name": c["customer_name"]}
-    if c["customer_phone"] is not None:
-        customer["phone"] = c["customer_phone"]
-    if c["customer_email"] is not None:
-        customer["email"] = c["customer_email"]
+    customer = {"name": c.customer_name}
+    if c.customer_phone is not None:
+        customer["phone"] = c.customer_phone
+    if c.customer_email is not None:
+        customer["email"] = c.customer_email
     return customer
 
 
-def _order_fields(contract: Contract, c: dict[str, Any]) -> dict[str, Any]:
-    body: dict[str, Any] = {"id": shown_id(contract, c["id"], c["uuid"])}
-    body.update((name, c[name]) for name in _COPIED)
-    method = shown_method(contract, c["payment_method"])
+def _order_fields(contract: Contract, c: OrderRow) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": shown_id(contract, c.id, c.uuid)}
+    body.update((name, getattr(c, name)) for name in _COPIED)
+    method = shown_method(contract, c.payment_method)
     if method is not None:  # Scalev's payment_method is never null: without one, left out
         body["payment_method"] = method
     body.update(
         customer=_customer(c),
         public_order_url=None,
         payment_url=None,
-        last_updated_at=c["updated_at"],
-        subtotal=str(c["subtotal"]),
-        total=str(c["total"]),
-        gross_revenue=str(c["total"]),
+        last_updated_at=c.updated_at,
+        subtotal=str(c.subtotal),
+        total=str(c.total),
+        gross_revenue=str(c.total),
     )
     return body
 
 
-def order_summary(contract: Contract, c: dict[str, Any]) -> dict[str, Any]:
+def order_summary(contract: Contract, c: OrderRow) -> dict[str, Any]:
     """An order as the list shows it (Scalev's OrderList: its money as numbers)."""
     body = _order_fields(contract, c)
-    body.update(shipping_cost=float(c["shipping_cost"]), product_price=float(c["subtotal"]))
-    for name in ("draft_time", "pending_time"):  # never null in Scalev's list: left out
-        if c[name] is not None:
-            body[name] = c[name]
+    body.update(shipping_cost=float(c.shipping_cost), product_price=float(c.subtotal))
+    # Never null in Scalev's list: an unknown one is left out.
+    if c.draft_time is not None:
+        body["draft_time"] = c.draft_time
+    if c.pending_time is not None:
+        body["pending_time"] = c.pending_time
     return body
 
 
 def order_body(contract: Contract, record: OrderRecord) -> dict[str, Any]:
     """An order as `GET /v3/orders/{id}` shows it (Scalev's Order: money as decimal strings)."""
-    c = record.columns
+    c = record.order
     body = _order_fields(contract, c)
     body.update(
-        shipping_cost=str(c["shipping_cost"]),
-        product_price=str(c["subtotal"]),
-        draft_time=c["draft_time"],
-        pending_time=c["pending_time"],
+        shipping_cost=str(c.shipping_cost),
+        product_price=str(c.subtotal),
+        draft_time=c.draft_time,
+        pending_time=c.pending_time,
         items=[
-            {"name": i["name"], "quantity": i["quantity"], "price": str(i["price"])}
-            for i in record.items
+            {"name": i.name, "quantity": i.quantity, "price": str(i.price)} for i in record.items
         ],
         status_history=_timeline(record.history, payment=False),
         payment_status_history=_timeline(record.history, payment=True),

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Protocol
 
 
 class OrderStatus(StrEnum):
@@ -228,16 +228,35 @@ def decide(status: OrderStatus, payment_status: PaymentStatus, target: Target) -
     )
 
 
-def changes_details(target: Target, current: Mapping[str, Any]) -> bool:
+class CurrentDetails(Protocol):
+    """The details an order holds now, which a change may give again (an order snapshot)."""
+
+    @property
+    def payment_method(self) -> str | None: ...
+    @property
+    def financial_entity_id(self) -> int | None: ...
+    @property
+    def payment_account_holder(self) -> str | None: ...
+    @property
+    def payment_account_number(self) -> str | None: ...
+    @property
+    def transfer_time(self) -> datetime | None: ...
+    @property
+    def transferproof_url(self) -> str | None: ...
+    @property
+    def rtsproof_url(self) -> str | None: ...
+    @property
+    def shipment_receipt(self) -> str | None: ...
+
+
+def changes_details(target: Target, current: CurrentDetails) -> bool:
     """Whether `target` gives a detail (a payment field, the tracking number) that differs from
-    the order's `current` value of it (`current`: the order's fields by name)."""
-    if target.shipment_receipt is not None and target.shipment_receipt != current.get(
-        "shipment_receipt"
-    ):
+    the order's `current` value of it."""
+    if target.shipment_receipt is not None and target.shipment_receipt != current.shipment_receipt:
         return True
     for name in PAYMENT_FIELDS:
         value = getattr(target.details, name)
-        if value is not None and value != current.get(name):
+        if value is not None and value != getattr(current, name):
             return True
     return False
 

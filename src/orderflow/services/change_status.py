@@ -163,7 +163,7 @@ def _plan(
             decision = decisions[key] = decide(snap.status, snap.payment_status, target)
         refusal, entered_at = decision.refusal, None
         if refusal is None and target.status_day is not None:
-            timed = status_time(target.status_day, snap.row["created_at"], now)
+            timed = status_time(target.status_day, snap.created_at, now)
             refusal, entered_at = (timed, None) if isinstance(timed, Refusal) else (None, timed)
         if refusal is not None:
             result.rejected.append(
@@ -172,7 +172,7 @@ def _plan(
             continue
         if decision.entered_status is None:
             entered_at = None  # the order stays in its status: when it entered it stays too
-        if decision.changes or changes_details(target, snap.row):
+        if decision.changes or changes_details(target, snap):
             applied.append(AppliedChange(snap, decision, target, entered_at))
         result.data.append(
             OrderState(snap.id, snap.uuid, snap.order_id, decision.status, decision.payment_status)

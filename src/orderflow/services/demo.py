@@ -10,7 +10,7 @@ from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 from orderflow.services.access import ALL_SCOPES, hash_key
 from orderflow.services.change_status import ChangeOrderStatus, change_status, utc_now
 from orderflow.services.orders import create_order
-from orderflow.services.records import Actor, NewItem, NewOrder, OrderFilter
+from orderflow.services.records import Actor, NewOrder, OrderFilter, OrderItem
 from orderflow.services.unit_of_work import UnitOfWorkFactory
 
 DEMO_BUSINESS = "Demo Store"
@@ -81,7 +81,7 @@ async def _example(uow_factory: UnitOfWorkFactory, business_id: int) -> str:
     pending = OrderFilter(statuses=frozenset({OrderStatus.PENDING}))
     async with uow_factory(business_id, write=False) as uow:
         rows = await uow.orders.list_page(pending, None, older=True, limit=1)
-    return str(rows[0]["uuid"]) if rows else "<order uuid>"
+    return str(rows[0].uuid) if rows else "<order uuid>"
 
 
 async def _seed_orders(
@@ -96,7 +96,7 @@ async def _seed_orders(
             customer_name=f"{rng.choice(_NAMES)} {n + 1}",
             customer_phone=f"+62812{rng.randrange(10**7, 10**8)}",
             customer_email=f"pembeli{n + 1}@example.com",
-            items=[NewItem(name, rng.randint(1, 3), Decimal(price))],
+            items=[OrderItem(name, rng.randint(1, 3), Decimal(price))],
             shipping_cost=Decimal(rng.choice(["0.00", "9000.00", "12000.00", "18000.00"])),
             payment_method=None if n % 20 == 0 else rng.choice(methods),
         )
@@ -104,7 +104,7 @@ async def _seed_orders(
         if order.payment_method is not None:  # orders without one stay drafts
             status = list(_PATHS)[n % len(_PATHS)]
             payment = list(_PAYMENT_PATHS)[(n // len(_PATHS)) % len(_PAYMENT_PATHS)]
-            plans.append((record.columns["id"], status, payment))
+            plans.append((record.order.id, status, payment))
     await _walk(uow_factory, actor, plans)
 
 

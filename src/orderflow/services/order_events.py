@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,7 @@ from orderflow.domain.lifecycle import (
     PAYMENT_TIME_FIELDS,
     STATUS_TIME_FIELDS,
 )
-from orderflow.services.records import AppliedChange, OrderSnapshot, OutboxEvent
+from orderflow.services.records import AppliedChange, OrderRow, OrderSnapshot, OutboxEvent
 
 
 def new_event_id() -> str:
@@ -58,8 +58,9 @@ _PAYMENT_KEYS = (
     "sequence",
 )
 _FIELDS_AT = 5
-_status_fields = operator.itemgetter(*STATUS_TIME_FIELDS)
-_payment_fields = operator.itemgetter(*PAYMENT_FIELDS, *PAYMENT_TIME_FIELDS)
+_CREATED_KEYS = tuple(f.name for f in fields(OrderRow) if f.name != "version")
+_status_fields = operator.attrgetter(*STATUS_TIME_FIELDS)
+_payment_fields = operator.attrgetter(*PAYMENT_FIELDS, *PAYMENT_TIME_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +121,9 @@ def _updated_payload(change: AppliedChange, now: datetime, sequence: int) -> byt
     }
     for name in PAYMENT_FIELDS:
         given = getattr(target.details, name)
-        data[name] = before.row[name] if given is None else given
+        data[name] = getattr(before, name) if given is None else given
     given_receipt = target.shipment_receipt
-    data["shipment_receipt"] = (
-        before.row["shipment_receipt"] if given_receipt is None else given_receipt
-    )
+    data["shipment_receipt"] = before.shipment_receipt if given_receipt is None else given_receipt
     data["sequence"] = sequence
     return _dumps(data)
 
@@ -157,7 +156,7 @@ def change_events(changes: list[AppliedChange], now: datetime) -> Iterator[Outbo
             sequence += 1
             # Statuses are StrEnums: orjson writes their values.
             values = [before.id, before.order_id, now, d.status, before.status]
-            values += _status_fields(before.row)
+            values += _status_fields(before)
             values.append(sequence)
             status_over: Iterable[tuple[int, Any]] = over.status
             if change.entered_at is not None:  # entered on a day given with the change
@@ -174,7 +173,7 @@ def change_events(changes: list[AppliedChange], now: datetime) -> Iterator[Outbo
         if d.entered_payment_status is not None:
             sequence += 1
             values = [before.id, before.order_id, now, d.payment_status, before.payment_status]
-            values += _payment_fields(before.row)
+            values += _payment_fields(before)
             values.append(sequence)
             yield OutboxEvent(
                 next(event_ids),
@@ -202,15 +201,16 @@ def deleted_event(order: OrderSnapshot, now: datetime) -> OutboxEvent:
     )
 
 
-def created_event(order: Mapping[str, Any]) -> OutboxEvent:
-    """The `order.created` event of a new order (sequence 1)."""
-    data = {name: value for name, value in order.items() if name not in ("business_id", "version")}
+def created_event(order: OrderRow) -> OutboxEvent:
+    """The `order.created` event of a new order (sequence 1): every field of the order but its
+    version, then the sequence."""
+    data = {name: getattr(order, name) for name in _CREATED_KEYS}
     data["sequence"] = 1
     return OutboxEvent(
         new_event_id(),
         EventType.ORDER_CREATED,
-        order["id"],
+        order.id,
         1,
         orjson.dumps(data, option=orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS, default=str),
-        order["created_at"],
+        order.created_at,
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 
 from orderflow.domain.errors import InvalidInput, NotFound
 from orderflow.services.cursors import CursorCodec, Direction
@@ -14,6 +13,7 @@ from orderflow.services.records import (
     Keyset,
     OrderFilter,
     OrderRef,
+    OrderRow,
     StatisticsQuery,
     StatisticsRow,
 )
@@ -33,13 +33,13 @@ class PageRequest:
 
 @dataclass(frozen=True, slots=True)
 class OrderPage:
-    orders: list[dict[str, Any]]  # every column of each order, newest first
+    orders: list[OrderRow]  # newest first
     next_cursor: str | None
     previous_cursor: str | None
 
 
-def _keyset(row: dict[str, Any]) -> Keyset:
-    return Keyset(row["created_at"], row["id"])
+def _keyset(row: OrderRow) -> Keyset:
+    return Keyset(row.created_at, row.id)
 
 
 async def list_orders(
@@ -67,7 +67,7 @@ async def list_orders(
     more = len(rows) > page.size
     rows = rows[: page.size]
 
-    def cursor(direction: Direction, row: dict[str, Any]) -> str:
+    def cursor(direction: Direction, row: OrderRow) -> str:
         return codec.encode(direction, _keyset(row), actor.business_id, where)
 
     if backward:
@@ -82,7 +82,7 @@ async def list_orders(
 
 async def export_orders(
     uow_factory: UnitOfWorkFactory, actor: Actor, where: OrderFilter
-) -> AsyncIterator[list[dict[str, Any]]]:
+) -> AsyncIterator[list[OrderRow]]:
     """Every matching order, newest first, in batches read inside one read transaction."""
     async with uow_factory(actor.business_id, write=False) as uow:
         async for batch in uow.orders.stream(where):

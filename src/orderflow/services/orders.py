@@ -73,7 +73,7 @@ async def _create(
         await uow.history.add_creation(new_id, status, PaymentStatus.UNPAID, actor, now)
         record = await uow.orders.get(new_id)
         assert record is not None
-        await uow.outbox.add_many([created_event(record.columns)])
+        await uow.outbox.add_many([created_event(record.order)])
         if idempotency:
             await remember(uow, idempotency, record, now)
         await uow.commit()

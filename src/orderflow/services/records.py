@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,9 +36,11 @@ class Actor:
     request_id: str | None = None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class OrderSnapshot:
-    """An order as the change path sees it, read while its row is locked."""
+    """An order as the change path sees it, read while its row is locked: its state and every
+    field its events carry. The fields are in the order the snapshot statement reads them
+    (`change_statements.SNAPSHOT_NAMES` is made from them)."""
 
     id: int
     uuid: UUID
@@ -46,7 +48,29 @@ class OrderSnapshot:
     status: OrderStatus
     payment_status: PaymentStatus
     version: int
-    row: Mapping[str, Any]  # the state and every field its events carry, by column name
+    payment_method: str | None
+    financial_entity_id: int | None
+    payment_account_holder: str | None
+    payment_account_number: str | None
+    transfer_time: datetime | None
+    transferproof_url: str | None
+    rtsproof_url: str | None
+    draft_time: datetime | None
+    pending_time: datetime | None
+    confirmed_time: datetime | None
+    in_process_time: datetime | None
+    ready_time: datetime | None
+    shipped_time: datetime | None
+    completed_time: datetime | None
+    canceled_time: datetime | None
+    rts_time: datetime | None
+    closed_time: datetime | None
+    unpaid_time: datetime | None
+    paid_time: datetime | None
+    conflict_time: datetime | None
+    settled_time: datetime | None
+    shipment_receipt: str | None
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +106,9 @@ class OutboxEvent:
 
 
 @dataclass(frozen=True, slots=True)
-class NewItem:
+class OrderItem:
+    """One line of an order, as it is created and read."""
+
     name: str
     quantity: int
     price: Decimal
@@ -95,7 +121,7 @@ class NewOrder:
     customer_name: str
     customer_phone: str | None
     customer_email: str | None
-    items: Sequence[NewItem]
+    items: Sequence[OrderItem]
     shipping_cost: Decimal
     payment_method: PaymentMethod | None
     uuid: UUID | None = None  # made by the service (UUIDv7); the database makes one without
@@ -165,11 +191,55 @@ class Keyset:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderRow:
+    """Every column of an order but its business, as lists, exports and reads show it; in the
+    table's column order (`order_listing.ORDER_ROW_COLUMNS` is made from these names)."""
+
+    id: int
+    uuid: UUID
+    order_id: str
+    status: str
+    payment_status: str
+    payment_method: str | None
+    customer_name: str
+    customer_phone: str | None
+    customer_email: str | None
+    subtotal: Decimal
+    shipping_cost: Decimal
+    total: Decimal
+    financial_entity_id: int | None
+    payment_account_holder: str | None
+    payment_account_number: str | None
+    transfer_time: datetime | None
+    transferproof_url: str | None
+    rtsproof_url: str | None
+    draft_time: datetime | None
+    pending_time: datetime | None
+    confirmed_time: datetime | None
+    in_process_time: datetime | None
+    ready_time: datetime | None
+    shipped_time: datetime | None
+    completed_time: datetime | None
+    canceled_time: datetime | None
+    rts_time: datetime | None
+    closed_time: datetime | None
+    unpaid_time: datetime | None
+    paid_time: datetime | None
+    conflict_time: datetime | None
+    settled_time: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    shipment_receipt: str | None
+    deleted_at: datetime | None  # None wherever an order is read: a deleted one is absent
+
+
+@dataclass(frozen=True, slots=True)
 class OrderRecord:
     """A whole order for reading: its columns, items and history."""
 
-    columns: dict[str, Any]
-    items: list[dict[str, Any]]
+    order: OrderRow
+    items: list[OrderItem]
     history: list[HistoryEntry]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 from orderflow.domain.lifecycle import OrderStatus, PaymentStatus
@@ -21,6 +21,7 @@ from orderflow.services.records import (
     OrderFilter,
     OrderRecord,
     OrderRef,
+    OrderRow,
     OrderSnapshot,
     OutboxEvent,
     StatisticsQuery,
@@ -62,11 +63,11 @@ class OrderRepository(Protocol):
 
     async def list_page(
         self, where: OrderFilter, after: Keyset | None, *, older: bool, limit: int
-    ) -> list[dict[str, Any]]:
+    ) -> list[OrderRow]:
         """Up to `limit` orders past `after` (older: newest first; newer: oldest first)."""
         ...
 
-    def stream(self, where: OrderFilter) -> AsyncIterator[list[dict[str, Any]]]:
+    def stream(self, where: OrderFilter) -> AsyncIterator[list[OrderRow]]:
         """Every matching order, newest first, in batches (never all of them in memory)."""
         ...
 

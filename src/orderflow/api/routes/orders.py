@@ -38,7 +38,7 @@ from orderflow.contracts.versions import Contract
 from orderflow.domain.errors import InvalidInput
 from orderflow.services.change_status import ChangeOrderStatus, ChangeStatusResult
 from orderflow.services.orders import create_order, get_order
-from orderflow.services.records import NewItem, NewOrder, OrderRecord
+from orderflow.services.records import NewOrder, OrderItem, OrderRecord
 
 router = APIRouter(prefix="/v3/orders", tags=["orders"])
 
@@ -149,7 +149,7 @@ async def create(
         customer_name=body.customer.name,
         customer_phone=body.customer.phone,
         customer_email=body.customer.email,
-        items=[NewItem(i.name, i.quantity, i.price) for i in body.items],
+        items=[OrderItem(i.name, i.quantity, i.price) for i in body.items],
         shipping_cost=body.shipping_cost,
         payment_method=body.payment_method,
     )
