@@ -11,7 +11,7 @@ from orderflow.domain.lifecycle import (
     STATUS_TIME_FIELDS,
     CurrentDetails,
 )
-from orderflow.services.records import OrderRow, OrderSnapshot
+from orderflow.services.records import HistoryEntry, OrderRow, OrderSnapshot
 
 
 def _names(record: type) -> list[str]:
@@ -34,3 +34,7 @@ def test_a_snapshot_is_what_the_lifecycle_compares_details_with() -> None:
     wanted = {name for name in dir(CurrentDetails) if not name.startswith("_")}
     assert wanted == {*PAYMENT_FIELDS, "shipment_receipt"}
     assert wanted <= set(_names(OrderSnapshot))
+
+
+def test_a_history_entry_holds_every_payment_detail_a_change_gives() -> None:
+    assert set(PAYMENT_FIELDS) <= set(_names(HistoryEntry))

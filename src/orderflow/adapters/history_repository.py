@@ -17,7 +17,6 @@ from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.sql_dialect import BulkColumn, SqlDialect, sql_dialect
 from orderflow.adapters.tables import api_keys, order_status_history
 from orderflow.domain.lifecycle import (
-    PAYMENT_FIELDS,
     ChangeKind,
     OrderStatus,
     PaymentStatus,
@@ -182,17 +181,23 @@ async def history_entries(
     )
     return [
         HistoryEntry(
-            from_status=r["from_status"],
-            to_status=r["to_status"],
-            from_payment_status=r["from_payment_status"],
-            to_payment_status=r["to_payment_status"],
-            by=r["by"],
-            api_key_prefix=r["prefix"],
-            request_id=r["request_id"],
-            created_at=r["created_at"],
-            payment={f: r[f] for f in PAYMENT_FIELDS if r[f] is not None},
-            kind=ChangeKind(r["kind"]),
-            shipment_receipt=r["shipment_receipt"],
+            from_status=r.from_status,
+            to_status=r.to_status,
+            from_payment_status=r.from_payment_status,
+            to_payment_status=r.to_payment_status,
+            by=r.by,
+            api_key_prefix=r.prefix,
+            request_id=r.request_id,
+            created_at=r.created_at,
+            kind=ChangeKind(r.kind),
+            shipment_receipt=r.shipment_receipt,
+            payment_method=r.payment_method,
+            financial_entity_id=r.financial_entity_id,
+            payment_account_holder=r.payment_account_holder,
+            payment_account_number=r.payment_account_number,
+            transfer_time=r.transfer_time,
+            transferproof_url=r.transferproof_url,
+            rtsproof_url=r.rtsproof_url,
         )
-        for r in rows.mappings()
+        for r in rows
     ]

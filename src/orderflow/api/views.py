@@ -173,7 +173,7 @@ def history_body(contract: Contract, entries: list[HistoryEntry]) -> dict[str, A
             "api_key_prefix": h.api_key_prefix,
             "request_id": h.request_id,
             "time": h.created_at,
-            **{f: h.payment.get(f) for f in PAYMENT_FIELDS},
+            **{f: getattr(h, f) for f in PAYMENT_FIELDS},
             "shipment_receipt": h.shipment_receipt,
         }
         item["payment_method"] = shown_method(contract, item["payment_method"])

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 from orderflow.domain.lifecycle import (
@@ -139,9 +138,16 @@ class HistoryEntry:
     api_key_prefix: str | None
     request_id: str | None
     created_at: datetime
-    payment: dict[str, Any] = field(default_factory=dict)
-    kind: ChangeKind = ChangeKind.STATUS
-    shipment_receipt: str | None = None
+    kind: ChangeKind
+    shipment_receipt: str | None
+    # The payment details given with the change (None: not given).
+    payment_method: str | None
+    financial_entity_id: int | None
+    payment_account_holder: str | None
+    payment_account_number: str | None
+    transfer_time: datetime | None
+    transferproof_url: str | None
+    rtsproof_url: str | None
 
 
 @dataclass(frozen=True, slots=True)
