@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from orderflow.adapters.tables import order_status_history, orders
 from orderflow.api.app import create_app
@@ -125,3 +125,13 @@ async def serving(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, 
             yield client, container
     finally:
         await container.close()
+
+
+async def order_numbers(container: Container, ids: list[int]) -> list[str]:
+    """The business-facing numbers (`order_id`) of the orders with these ids, in their order."""
+    async with container.engine.connect() as conn:
+        rows = await conn.execute(
+            select(orders.c.id, orders.c.order_id).where(orders.c.id.in_(ids))
+        )
+        by_id = {r[0]: r[1] for r in rows}
+    return [by_id[i] for i in ids]

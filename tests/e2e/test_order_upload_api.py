@@ -10,18 +10,9 @@ from sqlalchemy import select
 
 from orderflow.adapters.tables import orders
 from orderflow.bootstrap import Container
-from tests.builders import Tenant, make_key, make_orders, make_tenant
+from tests.builders import Tenant, make_key, make_orders, make_tenant, order_numbers
 
 URL = "/v3/orders/upload-change-status"
-
-
-async def _numbers(container: Container, ids: list[int]) -> list[str]:
-    async with container.engine.connect() as conn:
-        rows = await conn.execute(
-            select(orders.c.id, orders.c.order_id).where(orders.c.id.in_(ids))
-        )
-        by_id = {r[0]: r[1] for r in rows}
-    return [by_id[i] for i in ids]
 
 
 async def _state(container: Container, ids: list[int]) -> list[tuple[str, str]]:
@@ -59,7 +50,7 @@ async def test_rows_with_different_targets_from_a_spreadsheet_export(
 ) -> None:
     tenant = await make_tenant(container)
     ids = await make_orders(container, tenant, 3)
-    a, b, c = await _numbers(container, ids)
+    a, b, c = await order_numbers(container, ids)
     # given: what Excel writes with an Indonesian locale: BOM, `;`, CRLF, capitals, blank lines
     content = (
         "\ufeffOrder_ID;Status;Payment_Status;payment_method;transfer_time;by\r\n"
@@ -141,9 +132,9 @@ async def test_all_or_nothing_lists_every_problem_by_row_and_column(
     other = await make_tenant(container, "Toko Lain")
     ids = await make_orders(container, tenant, 3)
     canceled = await make_orders(container, tenant, status="canceled")
-    [theirs] = await _numbers(container, await make_orders(container, other))
-    a, b, c = await _numbers(container, ids)
-    [d] = await _numbers(container, canceled)
+    [theirs] = await order_numbers(container, await make_orders(container, other))
+    a, b, c = await order_numbers(container, ids)
+    [d] = await order_numbers(container, canceled)
     content = (
         "order_id,status,payment_status,transferproof_url\n"
         f"{a},confirmed,paid,https://example.com/p.jpg\n"  # 2: fine
@@ -228,7 +219,7 @@ async def test_ten_thousand_rows_in_one_upload(
 ) -> None:
     tenant = await make_tenant(container)
     ids = await make_orders(container, tenant, 10_000)
-    numbers = await _numbers(container, ids)
+    numbers = await order_numbers(container, ids)
     lines = [f"{n},{'confirmed' if i % 2 else 'ready'}" for i, n in enumerate(numbers)]
     response = await _upload(client, tenant, "order_id,status\n" + "\n".join(lines) + "\n")
     assert response.status_code == 200, response.text[:500]
@@ -312,7 +303,7 @@ async def test_rows_only_reach_the_callers_orders_and_need_the_scope(
 async def test_id_and_order_id_must_agree(client: httpx.AsyncClient, container: Container) -> None:
     tenant = await make_tenant(container)
     ids = await make_orders(container, tenant, 2)
-    a, _ = await _numbers(container, ids)
+    a, _ = await order_numbers(container, ids)
     content = f"id,order_id,status\n{ids[0]},{a},confirmed\n{ids[1]},{a},confirmed\n"
     response = await _upload(client, tenant, content, on_error="skip")
     body = response.json()

@@ -9,22 +9,13 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy import select
 
-from orderflow.adapters.tables import orders, outbox
+from orderflow.adapters.tables import outbox
 from orderflow.bootstrap import Container
-from tests.builders import Tenant, make_orders, make_tenant
+from tests.builders import Tenant, make_orders, make_tenant, order_numbers
 
 URL = "/v3/orders/upload-change-status"
 # make_orders' orders are created at 2026-11-20 03:00 UTC (10:00 in Jakarta).
 CREATED = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
-
-
-async def _numbers(container: Container, ids: list[int]) -> list[str]:
-    async with container.engine.connect() as conn:
-        rows = await conn.execute(
-            select(orders.c.id, orders.c.order_id).where(orders.c.id.in_(ids))
-        )
-        by_id = {r[0]: r[1] for r in rows}
-    return [by_id[i] for i in ids]
 
 
 async def _upload(
@@ -49,7 +40,7 @@ async def test_the_template_sets_tracking_numbers_and_status_dates(
     # given three confirmed orders
     tenant = await make_tenant(container)
     ids = await make_orders(container, tenant, 3, status="confirmed")
-    a, b, c = await _numbers(container, ids)
+    a, b, c = await order_numbers(container, ids)
     before = datetime.now(UTC)
 
     # when the courier's manifest is uploaded: a date, the order's own creation day, no date
@@ -98,7 +89,7 @@ async def test_the_list_the_export_and_search_find_a_tracking_number(
 ) -> None:
     tenant = await make_tenant(container)
     ids = await make_orders(container, tenant, 3, status="confirmed")
-    a, b, _ = await _numbers(container, ids)
+    a, b, _ = await order_numbers(container, ids)
     uploaded = await _upload(
         client,
         tenant,
@@ -144,7 +135,7 @@ async def test_a_new_tracking_number_alone_is_an_update_with_its_event(
     # given a shipped order with a tracking number
     tenant = await make_tenant(container)
     [id_] = await make_orders(container, tenant, status="confirmed")
-    [number] = await _numbers(container, [id_])
+    [number] = await order_numbers(container, [id_])
     first = await _upload(
         client, tenant, f"order_id,status,shipment_receipt\n{number},shipped,JNE1\n"
     )
@@ -180,7 +171,7 @@ async def test_a_status_date_in_the_future_or_before_the_order_is_refused_by_row
 ) -> None:
     tenant = await make_tenant(container)
     ids = await make_orders(container, tenant, 3, status="confirmed")
-    a, b, c = await _numbers(container, ids)
+    a, b, c = await order_numbers(container, ids)
     tomorrow = datetime.now(UTC) + timedelta(days=2)
 
     refused = await _upload(
@@ -219,7 +210,7 @@ async def test_an_incomplete_or_impossible_date_is_a_row_error(
 ) -> None:
     tenant = await make_tenant(container)
     ids = await make_orders(container, tenant, 3, status="confirmed")
-    a, b, c = await _numbers(container, ids)
+    a, b, c = await order_numbers(container, ids)
 
     response = await _upload(
         client,

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from orderflow.api.csv_upload import parse_time, read_upload
+from orderflow.api.csv_rows import parse_time
+from orderflow.api.csv_upload import read_upload
 from orderflow.contracts.versions import Contract
 from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 
