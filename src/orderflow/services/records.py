@@ -196,7 +196,7 @@ class Keyset:
     id: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, like OrderSnapshot: an export builds one per row
 class OrderRow:
     """Every column of an order but its business, as lists, exports and reads show it; in the
     table's column order (`order_listing.ORDER_ROW_COLUMNS` is made from these names)."""
