@@ -27,6 +27,7 @@ from orderflow.adapters.migrate import alembic_config, upgrade
 from orderflow.adapters.order_listing import page_query
 from orderflow.adapters.order_statistics import statistics_query
 from orderflow.adapters.sql_dialect import POSTGRESQL
+from orderflow.adapters.tenancy import Scope
 from orderflow.bootstrap import build
 from orderflow.config import Settings
 from orderflow.contracts.versions import NEWEST
@@ -137,7 +138,7 @@ def _scenarios(business_id: int, middle: Keyset) -> list[tuple[str, Select[Any]]
     f = OrderFilter
 
     def page(where: OrderFilter, after: Keyset | None = None, older: bool = True) -> Select[Any]:
-        return page_query(business_id, where, after, older=older, limit=26)
+        return page_query(Scope(business_id), where, after, older=older, limit=26)
 
     return [
         ("first page, no filter", page(f())),
@@ -204,7 +205,7 @@ def _statistics(business_id: int) -> list[tuple[str, Select[Any]]]:
             StatisticsQuery(month, period="day", time_field="pending_time"),
         ),
     ]
-    return [(title, statistics_query(POSTGRESQL, business_id, q)) for title, q in cases]
+    return [(title, statistics_query(POSTGRESQL, Scope(business_id), q)) for title, q in cases]
 
 
 async def _explain(url: str, stmt: Select[Any]) -> tuple[float, str]:

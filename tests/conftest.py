@@ -25,7 +25,7 @@ from orderflow.adapters.tables import metadata
 from orderflow.api.app import create_app
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
-from tests import log_scan
+from tests import log_scan, tenancy_guard
 
 PG_ADMIN_URL = os.environ.get(
     "ORDERFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -137,10 +137,15 @@ def settings(database: Database, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def container(settings: Settings) -> AsyncIterator[Container]:
     built = build(settings)
+    # Every statement the service runs while it serves a request must be scoped to a business
+    # or say why it is not (tests/tenancy_guard.py).
+    guard = tenancy_guard.watch(built.engine.sync_engine, only_in_requests=True)
     try:
         yield built
     finally:
         await built.close()
+    if guard.violations:
+        pytest.fail(guard.report())
 
 
 @pytest.fixture

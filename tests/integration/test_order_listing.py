@@ -11,6 +11,7 @@ from sqlalchemy import Select, select, text
 
 from orderflow.adapters import order_listing
 from orderflow.adapters.tables import order_search, orders
+from orderflow.adapters.tenancy import Scope
 from orderflow.bootstrap import Container
 from orderflow.domain.lifecycle import OrderStatus, PaymentMethod, PaymentStatus
 from orderflow.services.records import Keyset, OrderFilter
@@ -82,7 +83,9 @@ async def test_filtered_pages_use_an_index(
     tenant = await make_tenant(container)
     await make_orders(container, tenant, 3)
     for after in (None, AFTER):
-        stmt = order_listing.page_query(tenant.business_id, where, after, older=True, limit=26)
+        stmt = order_listing.page_query(
+            Scope(tenant.business_id), where, after, older=True, limit=26
+        )
         plan = await _plan(container, stmt)
         assert index in plan, plan
 
@@ -95,6 +98,6 @@ async def test_search_can_use_the_trigram_index_on_postgresql(container: Contain
     if container.engine.dialect.name == "postgresql":
         assert "ix_order_search_trgm" in plan, plan
     rows = order_listing.page_query(
-        tenant.business_id, OrderFilter(search="aminah"), AFTER, older=False, limit=26
+        Scope(tenant.business_id), OrderFilter(search="aminah"), AFTER, older=False, limit=26
     )
     assert "ix_orders_business_id_created_at_id" in await _plan(container, rows)

@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orderflow.adapters.tables import outbox, outbox_pending, webhook_deliveries
+from orderflow.adapters.tenancy import across_businesses
 from orderflow.domain.webhooks import DeliveryStatus
 
 Gauges = dict[str, tuple[str, float]]
+_EVERY_BUSINESS = across_businesses("the backlog gauges count every business's events")
 
 
 async def measure_backlog(engine: AsyncEngine, timeout_s: float = 2.0) -> Gauges:
@@ -21,15 +23,18 @@ async def measure_backlog(engine: AsyncEngine, timeout_s: float = 2.0) -> Gauges
         async with asyncio.timeout(timeout_s), engine.connect() as conn:
             waiting, oldest = (
                 await conn.execute(
-                    select(func.count(), func.min(outbox.c.created_at)).select_from(
+                    select(func.count(), func.min(outbox.c.created_at))
+                    .select_from(
                         outbox_pending.join(outbox, outbox.c.id == outbox_pending.c.outbox_id)
                     )
+                    .execution_options(**_EVERY_BUSINESS)
                 )
             ).one()
             pending = await conn.scalar(
                 select(func.count())
                 .select_from(webhook_deliveries)
                 .where(webhook_deliveries.c.status == DeliveryStatus.PENDING.value)
+                .execution_options(**_EVERY_BUSINESS)
             )
     except Exception:
         return {}

@@ -16,6 +16,7 @@ from sqlalchemy.types import BigInteger, Uuid
 from orderflow.adapters.bulk import DETAIL_COLUMNS, DETAIL_FIELDS, detail_values
 from orderflow.adapters.sql_dialect import BulkColumn, SqlDialect
 from orderflow.adapters.tables import PAYMENT_TIME_COLUMNS, STATUS_TIME_COLUMNS, orders
+from orderflow.adapters.tenancy import BUSINESS_PARAM, bound_business
 from orderflow.services.records import AppliedChange, OrderSnapshot
 
 ROW_COLUMNS = (
@@ -65,7 +66,7 @@ def _update_sql(source: str, dialect: SqlDialect, detail_values: Sequence[str]) 
     business = dialect.unindexed("orders.business_id")  # read `v` once, orders by primary key
     return (
         f"UPDATE orders SET\n  {sets}\nFROM {source}\n"
-        f"WHERE orders.id = v.id AND {business} = :business_id"
+        f"WHERE orders.id = v.id AND {business} = :{BUSINESS_PARAM}"
     )
 
 
@@ -77,7 +78,7 @@ def select_snapshots(dialect: SqlDialect, lock: bool, by_uuid: bool = False) -> 
     stmt = (
         select(*SNAPSHOT_COLUMNS)
         .where(
-            orders.c.business_id == bindparam("business_id"),
+            bound_business(orders),
             dialect.any_of(column, "ids", element),
             LIVE,
         )
@@ -89,7 +90,7 @@ def select_snapshots(dialect: SqlDialect, lock: bool, by_uuid: bool = False) -> 
 @functools.cache
 def select_ids_by_uuid(dialect: SqlDialect) -> Select[Any]:
     return select(orders.c.uuid, orders.c.id).where(
-        orders.c.business_id == bindparam("business_id"),
+        bound_business(orders),
         dialect.any_of(orders.c.uuid, "uuids", Uuid()),
         LIVE,
     )

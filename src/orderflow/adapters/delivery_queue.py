@@ -25,6 +25,7 @@ from orderflow.adapters.tables import (
     webhook_endpoint_events,
     webhook_endpoints,
 )
+from orderflow.adapters.tenancy import across_businesses
 from orderflow.adapters.types import UTCDateTime
 from orderflow.domain.webhooks import DeliveryStatus
 from orderflow.observability.metrics import WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
@@ -41,6 +42,8 @@ OB, P, E, S, D, A = (
 PENDING = DeliveryStatus.PENDING.value
 FAN_OUT_LOCK = 0x6F726466_6C6F7701  # any constant; advisory locks are per database
 MAX_ERROR_CHARS = 500
+# One relay serves every business: its statements join an event to its own business's endpoints.
+_RELAY = across_businesses("the relay fans out and delivers every business's events")
 # The metric's outcome of an attempt, by the state it leaves its delivery in.
 _OUTCOMES = {
     DeliveryStatus.SUCCEEDED: "succeeded",
@@ -109,7 +112,7 @@ class SqlDeliveryQueue:
         # An event fanned out already (by a relay of the release before migration 0007, which
         # marked it in outbox.dispatched_at instead) keeps the deliveries it has.
         fan = self._dialect.insert(D).from_select(names, source)
-        await self._conn.execute(fan.on_conflict_do_nothing())
+        await self._conn.execute(fan.on_conflict_do_nothing().execution_options(**_RELAY))
         # Deleting the queue entries writes no new row version (migration 0007 says why).
         await self._conn.execute(delete(P).where(P.c.outbox_id.in_(ids)))
         return len(ids)
@@ -143,13 +146,14 @@ class SqlDeliveryQueue:
             .limit(limit)
         )
         due = self._dialect.skip_locked(due, of=D)
-        ids = (await self._conn.scalars(due)).all()
+        ids = (await self._conn.scalars(due.execution_options(**_RELAY))).all()
         if not ids:
             return []
         await self._conn.execute(
             update(D)
             .where(D.c.id.in_(ids))
             .values(attempts=D.c.attempts + 1, next_attempt_at=lease_until, updated_at=now)
+            .execution_options(**_RELAY)
         )
         rows = await self._conn.execute(
             select(
@@ -179,6 +183,7 @@ class SqlDeliveryQueue:
             )
             .where(D.c.id.in_(ids))
             .order_by(D.c.id)
+            .execution_options(**_RELAY)
         )
         return [
             ClaimedDelivery(
@@ -231,7 +236,8 @@ class SqlDeliveryQueue:
                 next_attempt_at=bindparam("d_next", type_=UTCDateTime()),
                 delivered_at=bindparam("d_delivered", type_=UTCDateTime()),
                 updated_at=now,
-            ),
+            )
+            .execution_options(**_RELAY),
             [
                 {
                     "d_id": o.delivery_id,

@@ -56,16 +56,25 @@ class DriverStatement:
 
 
 async def fetch(
-    conn: AsyncConnection, stmt: DriverStatement, params: Mapping[str, Any]
+    conn: AsyncConnection,
+    stmt: DriverStatement,
+    params: Mapping[str, Any],
+    options: Mapping[str, Any],
 ) -> list[tuple[Any, ...]]:
-    """Run `stmt` on `conn` and return its rows, converted as SQLAlchemy would return them."""
-    result = await conn.exec_driver_sql(stmt.sql, tuple(stmt.args(params)))
+    """Run `stmt` on `conn` and return its rows, converted as SQLAlchemy would return them;
+    `options` are its execution options (a business's statements are run by tenancy.Scope)."""
+    result = await conn.exec_driver_sql(stmt.sql, tuple(stmt.args(params)), options)
     return stmt.rows(result.all())
 
 
-async def execute(conn: AsyncConnection, stmt: DriverStatement, params: Mapping[str, Any]) -> None:
+async def execute(
+    conn: AsyncConnection,
+    stmt: DriverStatement,
+    params: Mapping[str, Any],
+    options: Mapping[str, Any],
+) -> None:
     """Run `stmt` on `conn`: a write, whose rows (if any) are not wanted."""
-    await conn.exec_driver_sql(stmt.sql, tuple(stmt.args(params)))
+    await conn.exec_driver_sql(stmt.sql, tuple(stmt.args(params)), options)
 
 
 _COMPILED: dict[tuple[str, str, Hashable], DriverStatement] = {}

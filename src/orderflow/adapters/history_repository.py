@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import TextClause
 
-from orderflow.adapters import driver_statements
 from orderflow.adapters.bulk import DETAIL_COLUMNS, detail_values, one_target
 from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.sql_dialect import BulkColumn, SqlDialect, sql_dialect
 from orderflow.adapters.tables import api_keys, order_status_history
+from orderflow.adapters.tenancy import BUSINESS_PARAM, Scope
 from orderflow.domain.lifecycle import (
     ChangeKind,
     OrderStatus,
@@ -52,7 +52,7 @@ def _insert_changes(dialect: SqlDialect, shared_target: bool) -> TextClause:
     transfer_time = order_status_history.c.transfer_time.type
     return text(
         f"INSERT INTO order_status_history ({_NAMES}, business_id, api_key_id, request_id, "
-        f"created_at) SELECT {values}, :business_id, :api_key_id, :request_id, "
+        f"created_at) SELECT {values}, :{BUSINESS_PARAM}, :api_key_id, :request_id, "
         f"COALESCE(v.entered_at, :now) FROM {source}"
     ).bindparams(
         bindparam("now", type_=order_status_history.c.created_at.type),
@@ -92,7 +92,7 @@ class SqlHistoryRepository:
 
     def __init__(self, conn: AsyncConnection, business_id: int) -> None:
         self._conn = conn
-        self._business_id = business_id
+        self._scope = Scope(business_id)
 
     async def add_changes(
         self, changes: Sequence[AppliedChange], actor: Actor, now: datetime
@@ -109,12 +109,11 @@ class SqlHistoryRepository:
         stmt = driver_statement(
             self._conn.dialect, ("add_changes", shared), lambda: _insert_changes(dialect, shared)
         )
-        await driver_statements.execute(
+        await self._scope.execute(
             self._conn,
             stmt,
             {
                 **params,
-                "business_id": self._business_id,
                 "api_key_id": actor.api_key_id,
                 "request_id": actor.request_id,
                 "now": now,
@@ -126,10 +125,9 @@ class SqlHistoryRepository:
     ) -> None:
         """One `deleted` row per order, its statuses as they were, in one INSERT."""
         await self._conn.execute(
-            insert(order_status_history),
+            self._scope.insert(order_status_history),
             [
                 {
-                    "business_id": self._business_id,
                     "order_id": o.id,
                     "from_status": o.status.value,
                     "to_status": o.status.value,
@@ -154,8 +152,7 @@ class SqlHistoryRepository:
     ) -> None:
         """The first history row of a new order (it comes from nothing)."""
         await self._conn.execute(
-            insert(order_status_history).values(
-                business_id=self._business_id,
+            self._scope.insert(order_status_history).values(
                 order_id=order_id,
                 from_status=None,
                 to_status=status.value,
@@ -168,15 +165,13 @@ class SqlHistoryRepository:
         )
 
 
-async def history_entries(
-    conn: AsyncConnection, business_id: int, order_id: int
-) -> list[HistoryEntry]:
-    """Every history row of one order of one business, oldest first."""
+async def history_entries(conn: AsyncConnection, scope: Scope, order_id: int) -> list[HistoryEntry]:
+    """Every history row of one order of the business, oldest first."""
     h = order_status_history
     rows = await conn.execute(
-        select(h, api_keys.c.prefix)
-        .outerjoin(api_keys, api_keys.c.id == h.c.api_key_id)
-        .where(h.c.business_id == business_id, h.c.order_id == order_id)
+        scope.select(h, h, api_keys.c.prefix)
+        .outerjoin(api_keys, (api_keys.c.id == h.c.api_key_id) & scope.owns(api_keys))
+        .where(h.c.order_id == order_id)
         .order_by(h.c.id)
     )
     return [

@@ -10,6 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orderflow.adapters.tables import idempotency_keys, rate_limit_counters
+from orderflow.adapters.tenancy import across_businesses
 
 PURGE_INTERVAL_S = 600.0
 log = logging.getLogger("orderflow.housekeeping")
@@ -19,7 +20,9 @@ async def purge_expired(engine: AsyncEngine, now: datetime) -> int:
     """Delete expired idempotency keys and rate-limit windows; how many rows went."""
     async with engine.begin() as conn:
         keys = await conn.execute(
-            delete(idempotency_keys).where(idempotency_keys.c.expires_at <= now)
+            delete(idempotency_keys)
+            .where(idempotency_keys.c.expires_at <= now)
+            .execution_options(**across_businesses("expired keys of every business are purged"))
         )
         windows = await conn.execute(
             delete(rate_limit_counters).where(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderflow.adapters.sql_dialect import sql_dialect
 from orderflow.adapters.tables import idempotency_keys
+from orderflow.adapters.tenancy import Scope
 from orderflow.services.records import IdempotencyRecord, StoredResponse
 
 
@@ -17,7 +17,7 @@ class SqlIdempotencyStore:
 
     def __init__(self, conn: AsyncConnection, business_id: int, ttl: timedelta) -> None:
         self._conn = conn
-        self._business_id = business_id
+        self._scope = Scope(business_id)
         self._ttl = ttl
 
     async def find(self, key: str, now: datetime) -> IdempotencyRecord | None:
@@ -25,8 +25,8 @@ class SqlIdempotencyStore:
         t = idempotency_keys
         row = (
             await self._conn.execute(
-                select(t.c.fingerprint, t.c.status_code, t.c.body).where(
-                    t.c.business_id == self._business_id, t.c.key == key, t.c.expires_at > now
+                self._scope.select(t, t.c.fingerprint, t.c.status_code, t.c.body).where(
+                    t.c.key == key, t.c.expires_at > now
                 )
             )
         ).first()
@@ -45,10 +45,8 @@ class SqlIdempotencyStore:
             "created_at": now,
             "expires_at": now + self._ttl,
         }
-        stmt = (
-            sql_dialect(self._conn)
-            .insert(idempotency_keys)
-            .values(business_id=self._business_id, key=key, **values)
+        stmt = self._scope.upsert(idempotency_keys, sql_dialect(self._conn)).values(
+            key=key, **values
         )
         await self._conn.execute(
             stmt.on_conflict_do_update(index_elements=["business_id", "key"], set_=values)

@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import BigInteger
 
 from orderflow.adapters.tables import order_search, orders
+from orderflow.adapters.tenancy import Scope
 from orderflow.services.records import Keyset, OrderFilter, OrderRow
 
 EXPORT_BATCH = 1000
@@ -29,10 +30,9 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
-def matching(business_id: int, where: OrderFilter) -> list[ColumnElement[bool]]:
-    """The conditions an order of `business_id` meets to match `where`."""
+def matching(where: OrderFilter) -> list[ColumnElement[bool]]:
+    """The conditions an order meets to match `where` (its business is the statement's scope)."""
     clauses: list[ColumnElement[bool]] = [
-        orders.c.business_id == business_id,
         orders.c.deleted_at.is_(None),  # deleted orders are not listed, counted or exported
     ]
     if where.statuses:
@@ -69,21 +69,21 @@ def search_clause(term: str) -> ColumnElement[bool]:
     )
 
 
-def export_query(business_id: int, where: OrderFilter) -> Select[Any]:
-    """Every matching order, newest first."""
+def export_query(scope: Scope, where: OrderFilter) -> Select[Any]:
+    """Every matching order of the business, newest first."""
     return (
-        select(*ORDER_ROW_COLUMNS)
-        .where(*matching(business_id, where))
+        scope.select(orders, *ORDER_ROW_COLUMNS)
+        .where(*matching(where))
         .order_by(orders.c.created_at.desc(), orders.c.id.desc())
     )
 
 
 def page_query(
-    business_id: int, where: OrderFilter, after: Keyset | None, *, older: bool, limit: int
+    scope: Scope, where: OrderFilter, after: Keyset | None, *, older: bool, limit: int
 ) -> Select[Any]:
     """Up to `limit` matching orders past `after`: older ones newest first, else newer ones
     oldest first (both walk the same index, in opposite directions)."""
-    stmt = select(*ORDER_ROW_COLUMNS).where(*matching(business_id, where)).limit(limit)
+    stmt = scope.select(orders, *ORDER_ROW_COLUMNS).where(*matching(where)).limit(limit)
     if after is not None:
         position = tuple_(orders.c.created_at, orders.c.id)
         keyset = tuple_(
@@ -98,7 +98,7 @@ def page_query(
 
 async def list_page(
     conn: AsyncConnection,
-    business_id: int,
+    scope: Scope,
     where: OrderFilter,
     after: Keyset | None,
     *,
@@ -106,15 +106,15 @@ async def list_page(
     limit: int,
 ) -> list[OrderRow]:
     """One page of orders (see `page_query`)."""
-    result = await conn.execute(page_query(business_id, where, after, older=older, limit=limit))
+    result = await conn.execute(page_query(scope, where, after, older=older, limit=limit))
     return [OrderRow(*row) for row in result]
 
 
 async def stream(
-    conn: AsyncConnection, business_id: int, where: OrderFilter
+    conn: AsyncConnection, scope: Scope, where: OrderFilter
 ) -> AsyncIterator[list[OrderRow]]:
     """Every matching order, newest first, through a server-side cursor, in batches."""
-    stmt = export_query(business_id, where).execution_options(yield_per=EXPORT_BATCH)
+    stmt = export_query(scope, where).execution_options(yield_per=EXPORT_BATCH)
     result = await conn.stream(stmt)
     try:
         # By partition, not by row: each step of an async result is a greenlet switch.

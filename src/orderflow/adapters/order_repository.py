@@ -1,4 +1,4 @@
-"""Orders of one business, in SQL. Every query here is scoped by `business_id`."""
+"""Orders of one business, in SQL: every statement is built by its scope (tenancy.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Text
 
-from orderflow.adapters import change_statements, driver_statements, order_listing, order_statistics
+from orderflow.adapters import change_statements, order_listing, order_statistics
 from orderflow.adapters.bulk import DETAIL_FIELDS, detail_values, one_target
 from orderflow.adapters.change_statements import LIVE
 from orderflow.adapters.driver_statements import driver_statement
@@ -25,6 +25,7 @@ from orderflow.adapters.tables import (
     order_items,
     orders,
 )
+from orderflow.adapters.tenancy import Scope
 from orderflow.domain.lifecycle import (
     OrderStatus,
     PaymentStatus,
@@ -53,7 +54,7 @@ class SqlOrderRepository:
 
     def __init__(self, conn: AsyncConnection, business_id: int) -> None:
         self._conn = conn
-        self._business_id = business_id
+        self._scope = Scope(business_id)
         self._dialect = sql_dialect(conn)
 
     async def lock_for_change(
@@ -79,8 +80,7 @@ class SqlOrderRepository:
             lambda: change_statements.select_snapshots(dialect, lock, by_uuid),
             change_statements.SNAPSHOT_COLUMNS,
         )
-        params = {"business_id": self._business_id, "ids": dialect.list_param(refs)}
-        rows = await driver_statements.fetch(self._conn, stmt, params)
+        rows = await self._scope.fetch(self._conn, stmt, {"ids": dialect.list_param(refs)})
         # Plain tuples and dict lookups: this loop runs for every order of a 10,000-order batch.
         # The columns are read in the snapshot's field order (SNAPSHOT_NAMES); asyncpg's UUID
         # is a subclass of uuid.UUID.
@@ -107,19 +107,13 @@ class SqlOrderRepository:
             ("update_many", shared),
             lambda: change_statements.update_statement(dialect, shared),
         )
-        await driver_statements.execute(
-            self._conn, stmt, {**params, "now": now, "business_id": self._business_id}
-        )
+        await self._scope.execute(self._conn, stmt, {**params, "now": now})
 
     async def delete_many(self, ids: Sequence[int], now: datetime) -> None:
         """Mark the orders deleted, in one UPDATE: their rows stay for history and events."""
         await self._conn.execute(
-            update(orders)
-            .where(
-                orders.c.business_id == self._business_id,
-                orders.c.id.in_(bindparam("ids", expanding=True)),
-                LIVE,
-            )
+            self._scope.update(orders)
+            .where(orders.c.id.in_(bindparam("ids", expanding=True)), LIVE)
             .values(deleted_at=now, updated_at=now, version=orders.c.version + 1),
             {"ids": list(ids)},
         )
@@ -130,9 +124,8 @@ class SqlOrderRepository:
         """Insert a new order and its items; None when `order_id` is already taken."""
         subtotal = sum((i.price * i.quantity for i in order.items), Decimal("0.00"))
         stmt = (
-            self._dialect.insert(orders)
+            self._scope.upsert(orders, self._dialect)
             .values(
-                business_id=self._business_id,
                 **({"uuid": order.uuid} if order.uuid is not None else {}),
                 order_id=order_id,
                 status=status.value,
@@ -171,14 +164,14 @@ class SqlOrderRepository:
         return int(new_id)
 
     def _named(self, ref: OrderRef) -> Any:
-        """The condition that picks the order `ref` names, in this business (deleted or not)."""
-        match = orders.c.uuid == ref if isinstance(ref, UUID) else orders.c.id == ref
-        return (orders.c.business_id == self._business_id) & match
+        """The condition that picks the order `ref` names (deleted or not); its business is the
+        statement's scope."""
+        return orders.c.uuid == ref if isinstance(ref, UUID) else orders.c.id == ref
 
     async def get(self, ref: OrderRef) -> OrderRecord | None:
         """The order with its items and history, or None if this business has no such order
         (or deleted it)."""
-        query = select(*ORDER_ROW_COLUMNS).where(self._named(ref), LIVE)
+        query = self._scope.select(orders, *ORDER_ROW_COLUMNS).where(self._named(ref), LIVE)
         row = (await self._conn.execute(query)).first()
         if row is None:
             return None
@@ -188,16 +181,17 @@ class SqlOrderRepository:
             .where(order_items.c.order_id == order.id)
             .order_by(order_items.c.position)
         )
-        history = await history_entries(self._conn, self._business_id, order.id)
+        history = await history_entries(self._conn, self._scope, order.id)
         return OrderRecord(order, [OrderItem(*item) for item in items], history)
 
     async def history(self, ref: OrderRef) -> list[HistoryEntry] | None:
         """The order's history, oldest first, or None if this business has no such order; a
         deleted order's history stays, for the audit trail."""
-        id_ = (await self._conn.execute(select(orders.c.id).where(self._named(ref)))).scalar()
+        query = self._scope.select(orders, orders.c.id).where(self._named(ref))
+        id_ = (await self._conn.execute(query)).scalar()
         if id_ is None:
             return None
-        return await history_entries(self._conn, self._business_id, id_)
+        return await history_entries(self._conn, self._scope, id_)
 
     async def ids_by_uuid(self, uuids: Sequence[UUID]) -> dict[UUID, int]:
         """The numeric ids of the orders with these UUIDs: one statement on the
@@ -209,8 +203,7 @@ class SqlOrderRepository:
             lambda: change_statements.select_ids_by_uuid(dialect),
             (orders.c.uuid, orders.c.id),
         )
-        params = {"business_id": self._business_id, "uuids": dialect.list_param(uuids)}
-        rows = await driver_statements.fetch(self._conn, stmt, params)
+        rows = await self._scope.fetch(self._conn, stmt, {"uuids": dialect.list_param(uuids)})
         return {uuid: id_ for uuid, id_ in rows}
 
     async def list_page(
@@ -218,24 +211,22 @@ class SqlOrderRepository:
     ) -> list[OrderRow]:
         """Up to `limit` matching orders past `after` (see `order_listing.list_page`)."""
         return await order_listing.list_page(
-            self._conn, self._business_id, where, after, older=older, limit=limit
+            self._conn, self._scope, where, after, older=older, limit=limit
         )
 
     def stream(self, where: OrderFilter) -> AsyncIterator[list[OrderRow]]:
         """Every matching order, newest first, in batches of up to 1,000."""
-        return order_listing.stream(self._conn, self._business_id, where)
+        return order_listing.stream(self._conn, self._scope, where)
 
     async def statistics(self, query: StatisticsQuery) -> list[StatisticsRow]:
         """The matching orders counted per status and/or period (see `order_statistics`)."""
-        return await order_statistics.statistics(self._conn, self._business_id, query)
+        return await order_statistics.statistics(self._conn, self._scope, query)
 
     async def ids_by_number(self, numbers: Sequence[str]) -> dict[str, int]:
         """The ids of the orders with these business-facing numbers (unknown ones are absent)."""
         match = self._dialect.any_of(orders.c.order_id, "numbers", Text())
         result = await self._conn.execute(
-            select(orders.c.order_id, orders.c.id).where(
-                orders.c.business_id == self._business_id, match, LIVE
-            ),
+            self._scope.select(orders, orders.c.order_id, orders.c.id).where(match, LIVE),
             {"numbers": self._dialect.list_param(numbers)},
         )
         return {number: id_ for number, id_ in result}

@@ -14,13 +14,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Select, func, select, type_coerce
+from sqlalchemy import BigInteger, Select, func, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from orderflow.adapters.order_listing import matching
 from orderflow.adapters.sql_dialect import SqlDialect, sql_dialect
 from orderflow.adapters.tables import orders
+from orderflow.adapters.tenancy import Scope
 from orderflow.domain.lifecycle import OrderStatus
 from orderflow.services.records import StatisticsQuery, StatisticsRow
 
@@ -37,7 +38,7 @@ def first_day(day: date, period: str) -> date:
     return day
 
 
-def statistics_query(dialect: SqlDialect, business_id: int, query: StatisticsQuery) -> Select[Any]:
+def statistics_query(dialect: SqlDialect, scope: Scope, query: StatisticsQuery) -> Select[Any]:
     """The one statement that counts what `query` asks (see the module's docstring)."""
     time_column = orders.c[query.time_field]
     keys: list[ColumnElement[Any]] = []
@@ -45,13 +46,16 @@ def statistics_query(dialect: SqlDialect, business_id: int, query: StatisticsQue
         keys.append(orders.c.status)
     if query.period is not None:
         keys.append(dialect.period_key(time_column, query))
-    where = matching(business_id, query.where)
+    where = matching(query.where)
     if query.period is not None:
         where.append(time_column.is_not(None))
     return (
         # The total as its stored cents: a sum of integers, made Decimal once per group below.
-        select(
-            *keys, func.count(), func.coalesce(func.sum(type_coerce(orders.c.total, BigInteger)), 0)
+        scope.select(
+            orders,
+            *keys,
+            func.count(),
+            func.coalesce(func.sum(type_coerce(orders.c.total, BigInteger)), 0),
         )
         .where(*where)
         .group_by(*keys)
@@ -59,11 +63,11 @@ def statistics_query(dialect: SqlDialect, business_id: int, query: StatisticsQue
 
 
 async def statistics(
-    conn: AsyncConnection, business_id: int, query: StatisticsQuery
+    conn: AsyncConnection, scope: Scope, query: StatisticsQuery
 ) -> list[StatisticsRow]:
     """The orders matching `query.where`, counted as `query` asks."""
     dialect = sql_dialect(conn)
-    stmt = statistics_query(dialect, business_id, query)
+    stmt = statistics_query(dialect, scope, query)
     rows = (await conn.execute(stmt)).all()
     totals: dict[tuple[OrderStatus | None, date | None], list[int]] = defaultdict(lambda: [0, 0])
     zone = ZoneInfo(query.tz)

@@ -12,10 +12,10 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import TextClause
 
-from orderflow.adapters import driver_statements
 from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.sql_dialect import BulkColumn, SqlDialect, sql_dialect
 from orderflow.adapters.tables import outbox
+from orderflow.adapters.tenancy import BUSINESS_PARAM, Scope
 from orderflow.services.records import OutboxEvent
 
 _COLUMNS = (
@@ -34,7 +34,7 @@ _VALUES = ", ".join(f"v.{c.name}" for c in _COLUMNS)
 def _insert_events(dialect: SqlDialect) -> TextClause:
     return text(
         f"INSERT INTO outbox ({_NAMES}, business_id, created_at) "
-        f"SELECT {_VALUES}, :business_id, :now FROM {dialect.values_sql(_COLUMNS)}"
+        f"SELECT {_VALUES}, :{BUSINESS_PARAM}, :now FROM {dialect.values_sql(_COLUMNS)}"
     ).bindparams(bindparam("now", type_=outbox.c.created_at.type))
 
 
@@ -47,7 +47,7 @@ class SqlOutbox:
 
     def __init__(self, conn: AsyncConnection, business_id: int) -> None:
         self._conn = conn
-        self._business_id = business_id
+        self._scope = Scope(business_id)
 
     async def add_many(self, events: Iterable[OutboxEvent]) -> None:
         """Append `events` (in order: their ids grow in the order given)."""
@@ -76,8 +76,4 @@ class SqlOutbox:
         dialect = sql_dialect(self._conn)
         params = dialect.values_params(_COLUMNS, [_row(e) for e in events])
         stmt = driver_statement(self._conn.dialect, "add_events", lambda: _insert_events(dialect))
-        await driver_statements.execute(
-            self._conn,
-            stmt,
-            {**params, "business_id": self._business_id, "now": events[0].created_at},
-        )
+        await self._scope.execute(self._conn, stmt, {**params, "now": events[0].created_at})

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from orderflow.adapters import driver_statements
 from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.tables import api_keys, businesses
+from orderflow.adapters.tenancy import Scope, across_businesses
 from orderflow.services.records import ApiKeyRecord, BusinessRecord
 
 # Every request runs this; built once, not per request.
@@ -24,6 +25,8 @@ _KEY_COLUMNS = (
     api_keys.c.contract,
 )
 _FIND_API_KEY = select(*_KEY_COLUMNS).where(api_keys.c.prefix == bindparam("prefix"))
+# A key's prefix is unique across businesses: it is how a request's business is found.
+_BY_PREFIX = across_businesses("an API key is found by its prefix, before its business is known")
 
 
 @dataclass(slots=True)
@@ -66,9 +69,9 @@ class SqlTenantRepository:
     ) -> int:
         """Store a key (only its hash) and return its id."""
         result = await self.conn.execute(
-            insert(api_keys)
+            Scope(business_id)
+            .insert(api_keys)
             .values(
-                business_id=business_id,
                 prefix=prefix,
                 key_hash=key_hash,
                 scopes=" ".join(sorted(scopes)),
@@ -84,7 +87,7 @@ class SqlTenantRepository:
         stmt = driver_statement(
             self.conn.dialect, "find_api_key", lambda: _FIND_API_KEY, _KEY_COLUMNS
         )
-        rows = await driver_statements.fetch(self.conn, stmt, {"prefix": prefix})
+        rows = await driver_statements.fetch(self.conn, stmt, {"prefix": prefix}, _BY_PREFIX)
         if not rows:
             return None
         id_, business_id, found_prefix, key_hash, scopes, revoked_at, contract = rows[0]
@@ -104,5 +107,6 @@ class SqlTenantRepository:
             update(api_keys)
             .where(api_keys.c.prefix == prefix, api_keys.c.revoked_at.is_(None))
             .values(revoked_at=now)
+            .execution_options(**_BY_PREFIX)
         )
         return bool(result.rowcount)

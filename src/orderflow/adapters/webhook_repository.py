@@ -1,11 +1,13 @@
-"""Webhook endpoints and their deliveries, of one business; every query is scoped by it."""
+"""Webhook endpoints and their deliveries, of one business: every statement on them is built
+by its scope (tenancy.py); an endpoint's subscriptions and a delivery's attempts are reached
+through an endpoint or delivery found in that scope."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy import Row, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -15,6 +17,7 @@ from orderflow.adapters.tables import (
     webhook_endpoint_events,
     webhook_endpoints,
 )
+from orderflow.adapters.tenancy import Scope
 from orderflow.domain.webhooks import DeliveryStatus
 from orderflow.services.webhook_ports import DeliveryAttempt, DeliveryRecord, WebhookEndpoint
 
@@ -45,10 +48,7 @@ class SqlWebhookRepository:
 
     def __init__(self, conn: AsyncConnection, business_id: int) -> None:
         self._conn = conn
-        self._business_id = business_id
-
-    def _mine(self) -> tuple[ColumnElement[bool], ...]:
-        return (E.c.business_id == self._business_id, E.c.deleted_at.is_(None))
+        self._scope = Scope(business_id)
 
     async def add(
         self,
@@ -61,9 +61,8 @@ class SqlWebhookRepository:
     ) -> int:
         """Store a new endpoint and its subscriptions; return its id."""
         result = await self._conn.execute(
-            insert(E)
+            self._scope.insert(E)
             .values(
-                business_id=self._business_id,
                 url=url,
                 secret=secret,
                 is_active=is_active,
@@ -85,7 +84,9 @@ class SqlWebhookRepository:
 
     async def _read(self, *where: ColumnElement[bool]) -> list[WebhookEndpoint]:
         rows = (
-            await self._conn.execute(select(E).where(*self._mine(), *where).order_by(E.c.id))
+            await self._conn.execute(
+                self._scope.select(E).where(E.c.deleted_at.is_(None), *where).order_by(E.c.id)
+            )
         ).all()
         if not rows:
             return []
@@ -121,8 +122,8 @@ class SqlWebhookRepository:
         """Store an endpoint's url, events, activity and secret; False (and nothing written)
         when this business has no such endpoint."""
         result = await self._conn.execute(
-            update(E)
-            .where(*self._mine(), E.c.id == endpoint.id)
+            self._scope.update(E)
+            .where(E.c.deleted_at.is_(None), E.c.id == endpoint.id)
             .values(
                 url=endpoint.url,
                 is_active=endpoint.is_active,
@@ -139,14 +140,14 @@ class SqlWebhookRepository:
     async def delete(self, id: int, now: datetime) -> bool:
         """Delete an endpoint: it stops receiving, its pending deliveries are canceled (kept)."""
         result = await self._conn.execute(
-            update(E)
-            .where(*self._mine(), E.c.id == id)
+            self._scope.update(E)
+            .where(E.c.deleted_at.is_(None), E.c.id == id)
             .values(deleted_at=now, is_active=False, updated_at=now)
         )
         if not result.rowcount:
             return False
         await self._conn.execute(
-            update(D)
+            self._scope.update(D)
             .where(D.c.endpoint_id == id, D.c.status == DeliveryStatus.PENDING.value)
             .values(status=DeliveryStatus.CANCELED.value, updated_at=now)
         )
@@ -156,7 +157,7 @@ class SqlWebhookRepository:
         self, endpoint_id: int, limit: int, before_id: int | None, status: DeliveryStatus | None
     ) -> list[DeliveryRecord]:
         """The endpoint's deliveries, newest first, each with its attempts."""
-        stmt = select(D).where(D.c.business_id == self._business_id, D.c.endpoint_id == endpoint_id)
+        stmt = self._scope.select(D).where(D.c.endpoint_id == endpoint_id)
         if before_id is not None:
             stmt = stmt.where(D.c.id < before_id)
         if status is not None:
@@ -182,13 +183,9 @@ class SqlWebhookRepository:
         self, endpoint_id: int, delivery_id: int, now: datetime
     ) -> DeliveryRecord | None:
         """Queue a finished delivery for one more attempt, now; a pending one is left as it is."""
-        mine = (
-            D.c.business_id == self._business_id,
-            D.c.endpoint_id == endpoint_id,
-            D.c.id == delivery_id,
-        )
+        mine = (D.c.endpoint_id == endpoint_id, D.c.id == delivery_id)
         await self._conn.execute(
-            update(D)
+            self._scope.update(D)
             .where(*mine, D.c.status != DeliveryStatus.PENDING.value)
             .values(
                 status=DeliveryStatus.PENDING.value,
@@ -197,7 +194,7 @@ class SqlWebhookRepository:
                 updated_at=now,
             )
         )
-        row = (await self._conn.execute(select(D).where(*mine))).first()
+        row = (await self._conn.execute(self._scope.select(D).where(*mine))).first()
         if row is None:
             return None
         attempts = await self._attempts([row.id])
