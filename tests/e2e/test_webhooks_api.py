@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import httpx
 import pytest
 
@@ -166,3 +169,28 @@ async def test_deliveries_list_attempts_and_can_be_redelivered_and_delete_cancel
     assert deleted.status_code == 204
     gone = await client.get(f"{URL}/{webhook_id}", headers=tenant.headers)
     assert gone.status_code == 404
+
+
+async def test_a_rotation_during_an_activation_is_kept(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    """The activation's test event is held at the receiver while the secret is rotated: the
+    change that lands afterwards writes only what it changes, and the rotated secret stays."""
+    tenant = await make_tenant(container)
+    with running_receiver(always(204)) as receiver:
+        created = (await _create(client, tenant.headers, url=receiver.url)).json()["data"]
+        receiver.hold = threading.Event()
+        activating = asyncio.create_task(
+            client.patch(f"{URL}/{created['id']}", headers=tenant.headers, json={"is_active": True})
+        )
+        assert await asyncio.to_thread(receiver.hold.wait, 10), "no test event arrived"
+        rotated = await client.post(f"{URL}/{created['id']}/rotate-secret", headers=tenant.headers)
+        assert rotated.status_code == 200
+        receiver.release.set()
+        activated = await activating
+    assert activated.status_code == 200, activated.text
+    assert activated.json()["data"]["is_active"] is True
+    async with container.uow_factory(tenant.business_id, write=False) as uow:
+        stored = await uow.webhooks.get(created["id"])
+    assert stored is not None and stored.is_active
+    assert stored.secret == rotated.json()["data"]["secret"] != created["secret"]

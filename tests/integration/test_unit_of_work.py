@@ -5,7 +5,6 @@ write the database refuses fails at that write and leaves nothing behind. On bot
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -20,6 +19,7 @@ from orderflow.services import change_status as change_status_service
 from orderflow.services.change_status import ChangeOrderStatus, change_status
 from orderflow.services.order_events import change_events
 from orderflow.services.records import OutboxEvent
+from orderflow.services.webhook_ports import UpdateWebhook
 from tests.builders import make_orders, make_tenant
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -100,7 +100,7 @@ def _colliding_events(*_: object) -> list[OutboxEvent]:
     return [_event("evt_same"), _event("evt_same")]
 
 
-async def test_saving_another_businesss_webhook_writes_nothing(container: Container) -> None:
+async def test_changing_another_businesss_webhook_writes_nothing(container: Container) -> None:
     # given an endpoint of one business
     owner, other = await make_tenant(container, "Toko A"), await make_tenant(container, "Toko B")
     async with container.uow_factory(owner.business_id) as uow:
@@ -110,10 +110,11 @@ async def test_saving_another_businesss_webhook_writes_nothing(container: Contai
         await uow.commit()
         endpoint = await uow.webhooks.get(endpoint_id)
     assert endpoint is not None
-    # when another business saves it, with other events
-    hijacked = replace(endpoint, url="https://evil.example/", events=frozenset({"order.deleted"}))
+    # when another business changes it, with other events, or rotates its secret
+    hijacked = UpdateWebhook(url="https://evil.example/", events=frozenset({"order.deleted"}))
     async with container.uow_factory(other.business_id) as uow:
-        assert await uow.webhooks.save(hijacked) is False
+        assert await uow.webhooks.update(endpoint_id, hijacked, NOW) is False
+        assert await uow.webhooks.set_secret(endpoint_id, "mine-now", NOW) is False
         await uow.commit()
     # then neither its row nor its subscriptions changed
     async with container.uow_factory(owner.business_id, write=False) as uow:

@@ -19,7 +19,12 @@ from orderflow.adapters.tables import (
 )
 from orderflow.adapters.tenancy import Scope
 from orderflow.domain.webhooks import DeliveryStatus
-from orderflow.services.webhook_ports import DeliveryAttempt, DeliveryRecord, WebhookEndpoint
+from orderflow.services.webhook_ports import (
+    DeliveryAttempt,
+    DeliveryRecord,
+    UpdateWebhook,
+    WebhookEndpoint,
+)
 
 E, D, A, S = webhook_endpoints, webhook_deliveries, webhook_attempts, webhook_endpoint_events
 
@@ -118,24 +123,26 @@ class SqlWebhookRepository:
         """Every endpoint of the business, oldest first."""
         return await self._read()
 
-    async def save(self, endpoint: WebhookEndpoint) -> bool:
-        """Store an endpoint's url, events, activity and secret; False (and nothing written)
-        when this business has no such endpoint."""
-        result = await self._conn.execute(
-            self._scope.update(E)
-            .where(E.c.deleted_at.is_(None), E.c.id == endpoint.id)
-            .values(
-                url=endpoint.url,
-                is_active=endpoint.is_active,
-                secret=endpoint.secret,
-                contract=endpoint.contract,
-                updated_at=endpoint.updated_at,
-            )
-        )
-        if not result.rowcount:
+    async def update(self, id: int, changes: UpdateWebhook, now: datetime) -> bool:
+        """Write the fields `changes` sets (and the time), nothing else; False (and nothing
+        written) when this business has no such endpoint."""
+        fields = {"url": changes.url, "is_active": changes.is_active, "contract": changes.contract}
+        values = {name: value for name, value in fields.items() if value is not None}
+        if not await self._update_endpoint(id, updated_at=now, **values):
             return False
-        await self._set_events(endpoint.id, endpoint.events)
+        if changes.events is not None:
+            await self._set_events(id, changes.events)
         return True
+
+    async def set_secret(self, id: int, secret: str, now: datetime) -> bool:
+        """Replace the endpoint's signing secret; False when this business has no such one."""
+        return await self._update_endpoint(id, secret=secret, updated_at=now)
+
+    async def _update_endpoint(self, id: int, **values: object) -> bool:
+        result = await self._conn.execute(
+            self._scope.update(E).where(E.c.deleted_at.is_(None), E.c.id == id).values(**values)
+        )
+        return bool(result.rowcount)
 
     async def delete(self, id: int, now: datetime) -> bool:
         """Delete an endpoint: it stops receiving, its pending deliveries are canceled (kept)."""

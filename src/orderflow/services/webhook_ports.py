@@ -24,6 +24,17 @@ class WebhookEndpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class UpdateWebhook:
+    """The fields a change of an endpoint sets; None leaves a field as it is. The secret is not
+    one of them: only a rotation changes it."""
+
+    url: str | None = None
+    events: frozenset[str] | None = None
+    is_active: bool | None = None
+    contract: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DeliveryAttempt:
     """One POST of a delivery: when, what came back (or why nothing did) and how long it took."""
 
@@ -101,7 +112,9 @@ class WebhookRepository(Protocol):
 
     async def list_all(self) -> list[WebhookEndpoint]: ...
 
-    async def save(self, endpoint: WebhookEndpoint) -> bool: ...
+    async def update(self, id: int, changes: UpdateWebhook, now: datetime) -> bool: ...
+
+    async def set_secret(self, id: int, secret: str, now: datetime) -> bool: ...
 
     async def delete(self, id: int, now: datetime) -> bool: ...
 

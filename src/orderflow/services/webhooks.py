@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import orjson
@@ -28,6 +28,7 @@ from orderflow.services.webhook_ports import (
     AddressResolver,
     DeliveryRecord,
     SenderFactory,
+    UpdateWebhook,
     UrlGuard,
     WebhookEndpoint,
 )
@@ -50,16 +51,6 @@ class CreateWebhook:
     events: frozenset[str]
     contract: str  # the contract version its payloads follow (the caller checked it is one)
     is_active: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class UpdateWebhook:
-    """Fields to change; None leaves a field as it is."""
-
-    url: str | None = None
-    events: frozenset[str] | None = None
-    is_active: bool | None = None
-    contract: str | None = None
 
 
 def new_secret() -> str:
@@ -170,13 +161,6 @@ async def get_webhook(
     return endpoint
 
 
-async def _save(uow_factory: UnitOfWorkFactory, actor: Actor, endpoint: WebhookEndpoint) -> None:
-    async with uow_factory(actor.business_id) as uow:
-        if not await uow.webhooks.save(endpoint):
-            raise NotFound(f"webhook {endpoint.id} not found")
-        await uow.commit()
-
-
 async def update_webhook(
     uow_factory: UnitOfWorkFactory,
     actor: Actor,
@@ -185,23 +169,26 @@ async def update_webhook(
     outbound: Outbound,
     clock: Clock = utc_now,
 ) -> WebhookEndpoint:
-    """Change an endpoint; activating it (or moving an active one) needs a 2xx test event."""
+    """Change an endpoint; activating it (or moving an active one) needs a 2xx test event.
+
+    Only the fields `command` sets are written, so a rotation of the secret (or another change)
+    landing while the test event is out is kept.
+    """
     current = await get_webhook(uow_factory, actor, webhook_id)
     if command.events is not None:
         _check_events(command.events)
-    if command.url is not None and command.url != current.url:
-        await check_url(command.url, outbound)
-    changed = replace(
-        current,
-        url=command.url if command.url is not None else current.url,
-        events=command.events if command.events is not None else current.events,
-        is_active=command.is_active if command.is_active is not None else current.is_active,
-        contract=command.contract if command.contract is not None else current.contract,
-        updated_at=clock(),
-    )
-    if changed.is_active and (not current.is_active or changed.url != current.url):
-        await send_test_event(outbound, actor.business_id, changed.url, changed.secret, clock)
-    await _save(uow_factory, actor, changed)
+    url = command.url if command.url is not None else current.url
+    if url != current.url:
+        await check_url(url, outbound)
+    active = command.is_active if command.is_active is not None else current.is_active
+    if active and (not current.is_active or url != current.url):
+        await send_test_event(outbound, actor.business_id, url, current.secret, clock)
+    async with uow_factory(actor.business_id) as uow:
+        if not await uow.webhooks.update(webhook_id, command, clock()):
+            raise NotFound(f"webhook {webhook_id} not found")
+        changed = await uow.webhooks.get(webhook_id)
+        await uow.commit()
+    assert changed is not None
     return changed
 
 
@@ -209,9 +196,12 @@ async def rotate_secret(
     uow_factory: UnitOfWorkFactory, actor: Actor, webhook_id: int, clock: Clock = utc_now
 ) -> WebhookEndpoint:
     """Give an endpoint a new signing secret; deliveries from now on are signed with it."""
-    current = await get_webhook(uow_factory, actor, webhook_id)
-    rotated = replace(current, secret=new_secret(), updated_at=clock())
-    await _save(uow_factory, actor, rotated)
+    async with uow_factory(actor.business_id) as uow:
+        if not await uow.webhooks.set_secret(webhook_id, new_secret(), clock()):
+            raise NotFound(f"webhook {webhook_id} not found")
+        rotated = await uow.webhooks.get(webhook_id)
+        await uow.commit()
+    assert rotated is not None
     return rotated
 
 

@@ -23,7 +23,8 @@ from orderflow.api.webhook_schemas import (
 from orderflow.api.webhook_views import delivery_body, webhook_body
 from orderflow.domain.webhooks import DeliveryStatus
 from orderflow.services import webhooks
-from orderflow.services.webhooks import CreateWebhook, UpdateWebhook
+from orderflow.services.webhook_ports import UpdateWebhook
+from orderflow.services.webhooks import CreateWebhook
 
 router = APIRouter(prefix="/v3/webhooks", tags=["webhooks"])
 
