@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,11 +12,12 @@ from alembic.script import ScriptDirectory
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
+from orderflow.adapters import backlog, readiness
 from orderflow.adapters.migrate import alembic_config, head_revision
 from orderflow.api.app import create_app
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
-from tests.builders import make_orders, make_tenant
+from tests.builders import make_orders, make_tenant, serving
 from tests.conftest import Database
 from tests.receiver import fail_first, running_receiver
 from tests.relaying import drain, fast_config, make_endpoint
@@ -341,3 +343,53 @@ async def test_metrics_show_the_webhook_backlog_and_delivery_outcomes(
     assert delta("retry") == 3 and delta("succeeded") == 3 and delta("failed") == 0
     latency = "orderflow_webhook_delivery_duration_seconds_count"
     assert sample(after, latency) - sample(before, latency) == 6
+
+
+async def test_readiness_and_gauges_do_not_wait_for_the_sqlite_writer(
+    sqlite_database: Database, tmp_path: Path
+) -> None:
+    """A batch holding SQLite's write lock does not hold up /readyz or the backlog gauges:
+    they only read, and a read never takes the write lock."""
+    url = sqlite_database.fresh_url(tmp_path)
+    async with serving(Settings(database_url=url, env="development")) as (client, _):
+        writer = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        try:
+            ready = await client.get("/readyz")
+            exposition = await scrape(client)
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+    assert ready.status_code == 200, ready.text
+    assert "orderflow_outbox_backlog 0.0" in exposition
+
+
+async def test_a_bug_behind_readyz_is_a_500_not_database_unavailable(
+    container: Container, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(_engine: object) -> str | None:
+        raise KeyError("a bug, not the database")
+
+    monkeypatch.setattr(readiness, "current_revision", broken)
+    # As a server answers (the exception is not raised into the test).
+    transport = httpx.ASGITransport(app=create_app(container=container), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://orderflow.test") as c:
+        response = await c.get("/readyz", headers={"X-Request-ID": "ready-bug-1"})
+    assert response.status_code == 500
+    assert response.json()["error_code"] != "database_unavailable"
+    logged = [r for r in caplog.records if r.exc_info and r.exc_info[0] is KeyError]
+    assert logged and getattr(logged[0], "request_id", None) == "ready-bug-1"
+
+
+async def test_a_bug_behind_the_gauges_is_logged_and_the_scrape_goes_on(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(_engine: object) -> object:
+        raise KeyError("a bug, not the database")
+
+    monkeypatch.setattr(backlog, "reading", broken)
+    exposition = await scrape(client)
+    assert "orderflow_http_requests_total" in exposition
+    assert "orderflow_outbox_backlog" not in exposition.replace("# HELP", "").split("\n")[0]
+    logged = [r for r in caplog.records if r.exc_info and r.exc_info[0] is KeyError]
+    assert logged and logged[0].name == "orderflow.backlog"

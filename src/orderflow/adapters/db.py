@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 from orderflow.config import Settings
@@ -88,11 +90,10 @@ def _sqlite_engine(settings: Settings) -> AsyncEngine:
     return engine
 
 
-async def ping(engine: AsyncEngine) -> bool:
-    """Whether the database answers a trivial query right now."""
-    try:
-        async with engine.connect() as conn:
-            await conn.exec_driver_sql("SELECT 1")
-    except Exception:
-        return False
-    return True
+@contextlib.asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads only: on SQLite its transactions begin DEFERRED, so a read never
+    takes (or waits for) the write lock; a batch that holds it does not hold up /readyz."""
+    async with engine.connect() as conn:
+        await conn.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+        yield conn

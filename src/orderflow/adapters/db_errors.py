@@ -29,6 +29,12 @@ def storage_error(exc: BaseException, *, connecting: bool = False) -> OrderflowE
     return error
 
 
+def database_fault(exc: BaseException) -> bool:
+    """Whether `exc` is the database's (or the network's) doing, not a bug: for checks that
+    answer "the database is unavailable" instead of raising (readiness, the backlog gauges)."""
+    return _classify(exc, connecting=True) is not None
+
+
 def _classify(exc: BaseException, *, connecting: bool) -> OrderflowError | None:
     if isinstance(exc, sa_exc.TimeoutError):  # no free pooled connection in time
         return StorageUnavailable("timed out waiting for a database connection")

@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from orderflow.adapters.db import reading
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -36,7 +38,7 @@ def head_revision() -> str | None:
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at (None for an empty database)."""
-    async with engine.connect() as conn:
+    async with reading(engine) as conn:
         return await conn.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
         )

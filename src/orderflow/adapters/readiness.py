@@ -9,6 +9,7 @@ from functools import cache
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from orderflow.adapters.db_errors import database_fault
 from orderflow.adapters.migrate import alembic_config, current_revision
 
 
@@ -54,7 +55,9 @@ async def check_readiness(engine: AsyncEngine, timeout_s: float = 3.0) -> Readin
     try:
         async with asyncio.timeout(timeout_s):
             current = await current_revision(engine)
-    except Exception:
+    except Exception as exc:
+        if not database_fault(exc):
+            raise  # a bug: a 500 with its traceback, not "database unavailable"
         return Readiness(database=False, current=None, head=head)
     return Readiness(
         database=True, current=current, head=head, known=current is None or current in known

@@ -12,7 +12,6 @@ from functools import partial
 from fastapi import FastAPI
 
 from orderflow.adapters.backlog import measure_backlog
-from orderflow.adapters.db import ping
 from orderflow.adapters.housekeeping import purge_forever
 from orderflow.adapters.readiness import check_readiness
 from orderflow.api.errors import install_error_handlers
@@ -88,7 +87,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     )
     app.state.container = container
     app.state.uow_factory = container.uow_factory
-    app.state.database_ping = partial(ping, container.engine)
     app.state.check_readiness = partial(check_readiness, container.engine)
     app.state.measure_backlog = partial(measure_backlog, container.engine)
     app.state.outbound = container.outbound()
