@@ -36,10 +36,10 @@ def free_port() -> int:
 class Server:
     """`orderflow serve` on a free port, for `database_url`, with `workers` processes."""
 
-    def __init__(self, database_url: str, workers: int) -> None:
+    def __init__(self, database_url: str, workers: int, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.workers = workers
-        env = {**os.environ, **SERVER_ENV, "ORDERFLOW_DATABASE_URL": database_url}
+        env = {**os.environ, **SERVER_ENV, "ORDERFLOW_DATABASE_URL": database_url, **(env or {})}
         self._log = Path(os.environ.get("TMPDIR", "/tmp")) / f"orderflow-bench-{self.port}.log"
         self._log_file = self._log.open("wb")
         self._proc = subprocess.Popen(

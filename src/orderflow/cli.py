@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from orderflow.adapters.migrate import upgrade
@@ -103,6 +104,17 @@ Console:  {base}/console/ (sign in with the API key above)
     )
 
 
+def cmd_housekeeping(args: argparse.Namespace) -> None:
+    """One housekeeping round (what the server does every 10 minutes), for cron and tests."""
+    from orderflow.adapters.housekeeping import housekeeping_round, retention
+
+    async def work(c: Container) -> None:
+        purged = await housekeeping_round(c.engine, retention(c.settings), datetime.now(UTC))
+        print(json.dumps({"purged": purged.as_dict()}))
+
+    _run(work)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -176,6 +188,9 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_worker
     )
     sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
+    sub.add_parser(
+        "housekeeping", help="purge expired keys, old webhook events (and history): one round"
+    ).set_defaults(func=cmd_housekeeping)
 
     business = sub.add_parser("business", help="manage businesses").add_subparsers(
         dest="action", required=True

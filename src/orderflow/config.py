@@ -43,6 +43,23 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: float = Field(
         default=24.0, gt=0, description="How long an idempotency key and its answer are kept."
     )
+    event_retention_days: float = Field(
+        default=30.0,
+        gt=0,
+        description="Days a webhook event is kept once every delivery of it has ended "
+        "(delivered, dead or canceled); one still waiting is never purged.",
+    )
+    history_retention_days: float | None = Field(
+        default=None,
+        gt=0,
+        description="Days order history is kept; unset: forever (it is the audit trail).",
+    )
+    housekeeping_interval_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="Seconds between the housekeeping rounds each server process runs; "
+        "0: none (run `orderflow housekeeping` from cron instead).",
+    )
     env: Literal["production", "development"] = Field(
         default="production",
         description="development relaxes the startup safety checks (make run, tests).",

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from orderflow.adapters.housekeeping import purge_expired
+from orderflow.adapters.housekeeping import Retention, housekeeping_round
 from orderflow.adapters.tables import idempotency_keys, order_status_history, orders
 from orderflow.api.app import create_app
 from orderflow.bootstrap import Container, build
@@ -192,9 +192,10 @@ async def test_expired_keys_run_again_and_are_purged(settings: Settings, tmp_pat
             again = await client.post(URL, headers=keyed(tenant, "old"), json=body)
         assert again.status_code == 200 and "idempotent-replayed" not in again.headers
 
-        purged = await purge_expired(container.engine, datetime.now(UTC) + timedelta(seconds=1))
+        later = datetime.now(UTC) + timedelta(seconds=1)
+        purged = await housekeeping_round(container.engine, Retention(), later)
 
-        assert purged >= 1
+        assert purged.idempotency_keys >= 1
         async with container.engine.connect() as conn:
             left = (await conn.execute(select(func.count()).select_from(idempotency_keys))).scalar()
         assert left == 0

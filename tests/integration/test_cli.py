@@ -81,3 +81,19 @@ def test_demo_is_idempotent(settings: Settings) -> None:
     n_orders, n_businesses, statuses = asyncio.run(counts())
     assert (n_orders, n_businesses) == (60, 1)
     assert len(statuses) == 10
+
+
+def test_housekeeping_runs_one_round_and_says_what_it_purged(settings: Settings) -> None:
+    assert orderflow(settings, "migrate").returncode == 0
+    done = orderflow(settings, "housekeeping")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "purged": {
+            "idempotency_keys": 0,
+            "rate_limit_windows": 0,
+            "events": 0,
+            "deliveries": 0,
+            "attempts": 0,
+            "history": 0,
+        }
+    }

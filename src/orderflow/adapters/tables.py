@@ -227,6 +227,7 @@ webhook_deliveries = Table(
     Column("delivered_at", UTCDateTime(), nullable=True),
     UniqueConstraint("endpoint_id", "outbox_id"),
     Index("ix_webhook_deliveries_endpoint_id_id", "endpoint_id", "id"),
+    Index("ix_webhook_deliveries_outbox_id", "outbox_id"),  # housekeeping (migration 0010)
     # The relay's two questions: what is due, and is an earlier event of this order still pending.
     Index(
         "ix_webhook_deliveries_due",

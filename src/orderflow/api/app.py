@@ -12,7 +12,7 @@ from functools import partial
 from fastapi import FastAPI
 
 from orderflow.adapters.backlog import measure_backlog
-from orderflow.adapters.housekeeping import purge_forever
+from orderflow.adapters.housekeeping import purge_forever, retention
 from orderflow.adapters.readiness import check_readiness
 from orderflow.api.errors import install_error_handlers
 from orderflow.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
@@ -58,7 +58,16 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        housekeeping = asyncio.create_task(purge_forever(container.engine))
+        settings = container.settings
+        housekeeping = (
+            asyncio.create_task(
+                purge_forever(
+                    container.engine, retention(settings), settings.housekeeping_interval_s
+                )
+            )
+            if settings.housekeeping_interval_s > 0
+            else None
+        )
         # The embedded default delivers webhooks in-process; a deployment running `orderflow
         # worker` processes turns this off with ORDERFLOW_WEBHOOK_RELAY_IN_PROCESS=false.
         relay = build_relay(container) if container.settings.webhook_relay_in_process else None
@@ -69,9 +78,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         finally:
             if relay is not None:
                 await relay.stop()
-            housekeeping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await housekeeping
+            if housekeeping is not None:
+                housekeeping.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await housekeeping
             await container.close()
 
     app = FastAPI(
