@@ -2,24 +2,52 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# What is installed is pinned, with hashes, in requirements/*.lock (`make lock` refreshes them from
+# pyproject.toml): `make run` installs the runtime's, `make test` the development tools' too.
+RUNTIME_LOCK := requirements/runtime.lock
+DEV_LOCK := requirements/dev.lock
+STAMP = $(shell cat pyproject.toml $(1) | cksum | cut -d' ' -f1)
+RUNTIME := $(VENV)/.runtime-$(call STAMP,$(RUNTIME_LOCK))
+INSTALLED := $(VENV)/.installed-$(call STAMP,$(DEV_LOCK))
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-lowest lint format clean bench bench-quick bench-instructions bench-orders \
-	screenshots stress test-webhook-volume
+.PHONY: install install-runtime lock run test test-lowest lint format clean bench bench-quick \
+	bench-instructions bench-orders bench-purge screenshots stress test-webhook-volume browser
 
-$(INSTALLED): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
-	@rm -f $(VENV)/.installed-*
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME): pyproject.toml $(RUNTIME_LOCK) | $(VENV)/bin/python
+	$(PIP) install --require-hashes --no-deps -r $(RUNTIME_LOCK)
+	$(PIP) install --no-deps -e .
+	@rm -f $(VENV)/.runtime-*
 	@touch $@
+
+$(INSTALLED): pyproject.toml $(DEV_LOCK) | $(VENV)/bin/python
+	$(PIP) install --require-hashes --no-deps -r $(DEV_LOCK)
+	$(PIP) install --no-deps -e .
+	@rm -f $(VENV)/.installed-* $(VENV)/.runtime-*
+	@touch $@ $(RUNTIME)
+
+install-runtime: $(RUNTIME)
 
 install: $(INSTALLED)
 
+# Resolve pyproject.toml's dependencies again (newest allowed versions, every platform, with
+# hashes) into the lock files; commit them. Uses uv in a virtualenv of its own.
+LOCKER := .venv-lock
+lock:
+	@test -x $(LOCKER)/bin/python || $(PYTHON) -m venv $(LOCKER)
+	$(LOCKER)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade uv
+	$(LOCKER)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		--quiet --output-file $(RUNTIME_LOCK)
+	$(LOCKER)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--generate-hashes --quiet --output-file $(DEV_LOCK)
+
 # The demo runs in development mode: its built-in secret key would be refused in production.
-run: install
+run: install-runtime
 	ORDERFLOW_ENV=development $(BIN)/orderflow demo --host $(HOST) --port $(PORT)
 	ORDERFLOW_ENV=development \
 	ORDERFLOW_WEBHOOK_ALLOW_PRIVATE_URLS=$${ORDERFLOW_WEBHOOK_ALLOW_PRIVATE_URLS:-true} \
@@ -31,7 +59,11 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+# The console's browser tests need a Chromium: found, or installed when this machine allows it.
+browser: install
+	$(BIN)/python -m tests.browser.locate --install
+
+test: lint browser
 	$(BIN)/pytest
 
 # The unit and integration tests again on the lowest versions pyproject.toml allows (uv's
@@ -78,6 +110,10 @@ bench-instructions: install
 # List plans and export memory with 1,000,000 orders on PostgreSQL (docs/finding-orders.md), ~5 min.
 bench-orders: install
 	$(BIN)/python -m benchmarks.order_list
+
+# Purging 1,000,000 old webhook events while 10-id changes run, on PostgreSQL (docs/deploy.md).
+bench-purge: install
+	$(BIN)/python -m benchmarks.purge
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,8 @@
 """A real `orderflow serve` on SQLite with demo data, and a real headless Chromium to drive it.
 
-Debian's chromium is used (Playwright's own browser download is not available here); `.ci/run`
-installs it when it is missing. Without it these tests skip locally and fail under CI.
+The browser is found by tests/browser/locate.py (Playwright's own, else one on PATH, else Debian's
+chromium, which `make test` installs when it can). Without one these tests skip locally, loudly,
+and fail under CI.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from orderflow.services.demo import DEMO_KEY
+from tests.browser import locate
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--headless",
@@ -89,13 +90,17 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing (apt-get install chromium)"
+    chromium = locate.find()
+    if chromium is None:
+        message = (
+            "NO CHROMIUM: the browser tests cannot run (apt-get install chromium, or "
+            "playwright install chromium)"
+        )
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
     with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             yield launched
         finally:
