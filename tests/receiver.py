@@ -104,12 +104,12 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def running_receiver(answer: Answer | None = None) -> Iterator[Receiver]:
-    """A receiver listening on 127.0.0.1 on a port the OS picks, for the duration."""
+def running_receiver(answer: Answer | None = None, host: str = "127.0.0.1") -> Iterator[Receiver]:
+    """A receiver listening on `host` on a port the OS picks, for the duration."""
     receiver = Receiver() if answer is None else Receiver(answer=answer)
-    server = _Server(("127.0.0.1", 0), _Handler)
+    server = _Server((host, 0), _Handler)
     server.receiver = receiver
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    receiver.url = f"http://{host}:{server.server_address[1]}/hooks"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import threading
 from collections import defaultdict
 from dataclasses import replace
@@ -32,6 +33,7 @@ from orderflow.domain.lifecycle import (
     PaymentStatus,
     Target,
 )
+from orderflow.domain.webhooks import is_public_address
 from orderflow.services.change_status import ChangeOrderStatus, change_status, utc_now
 from orderflow.services.order_deletion import DeleteOrders, delete_orders
 from orderflow.services.order_events import new_event_id
@@ -41,6 +43,7 @@ from orderflow.services.webhook_relay import fan_out, relay_round
 from orderflow.services.webhooks import redeliver, url_guard
 from orderflow.worker.outbox_relay import OutboxRelay
 from tests.builders import Tenant, make_orders, make_tenant
+from tests.conftest import IN_CI
 from tests.e2e.test_scalev_contract import CONTRACT_FILE
 from tests.receiver import (
     Received,
@@ -366,6 +369,64 @@ async def test_a_url_that_now_reaches_a_private_address_is_not_contacted(
     assert all(
         a.status_code is None and a.error and "private" in a.error for a in delivery.attempt_log
     )
+
+
+def _name_of_a_private_address() -> tuple[str, str]:
+    """A host name the system resolves to a non-public address (this machine's own name)."""
+    name = socket.gethostname()
+    try:
+        address = socket.getaddrinfo(name, None, socket.AF_INET)[0][4][0]
+    except (socket.gaierror, IndexError):
+        address = None
+    if address is None or is_public_address(address):
+        message = f"this machine's name {name} does not resolve to a private address"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return name, str(address)
+
+
+async def test_dns_rebinding_cannot_reach_a_private_address(container: Container) -> None:
+    """The guard's resolver answers a public address, and then 127.0.0.1; the system resolves
+    the name to this machine. The POST goes to the address the guard checked, or nowhere."""
+    name, address = _name_of_a_private_address()
+    answers = iter([["93.184.215.14"]] + [["127.0.0.1"]] * 10)
+    asked: list[str] = []
+
+    async def rebinding(host: str) -> list[str]:
+        asked.append(host)
+        return next(answers)
+
+    tenant = await make_tenant(container)
+    [order_id] = await make_orders(container, tenant, 1)
+    with running_receiver(host=address) as receiver:
+        port = receiver.url.rsplit(":", 1)[1].split("/")[0]
+        await make_endpoint(container, tenant, f"http://{name}:{port}/hooks")
+        await _change(container, tenant, [order_id], OrderStatus.CONFIRMED)
+        strict = replace(container.outbound(), allow_private_urls=False, resolve=rebinding)
+        async with HttpxWebhookSender(2.0) as sender:
+            await relay_round(container.uow_factory, sender, fast_config(), guard=url_guard(strict))
+        got = events(receiver.all())
+    assert asked == [name]  # checked once, and not asked again to connect
+    assert got == []
+    async with container.uow_factory(tenant.business_id, write=False) as uow:
+        [endpoint] = await uow.webhooks.list_all()
+        [delivery] = await uow.webhooks.deliveries(endpoint.id, 10, None, None)
+    [attempt] = delivery.attempt_log
+    assert attempt.status_code is None and attempt.error
+
+
+async def test_a_post_to_a_checked_address_keeps_the_host_name(container: Container) -> None:
+    with running_receiver() as receiver:
+        port = receiver.url.rsplit(":", 1)[1].split("/")[0]
+        async with HttpxWebhookSender(5.0) as sender:
+            result = await sender.post(
+                f"http://receiver.invalid:{port}/hooks", b"{}", {"x-test": "1"}, "127.0.0.1"
+            )
+        [request] = receiver.all()
+    assert result.status_code == 200
+    assert request.headers["host"] == f"receiver.invalid:{port}"
+    assert request.headers["x-test"] == "1"
 
 
 async def test_the_api_process_runs_a_relay_while_it_serves(settings: Settings) -> None:

@@ -153,15 +153,27 @@ class SendResult:
 class WebhookSender(Protocol):
     """POSTs a body to a receiver and says what happened (never raises for its faults)."""
 
-    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> SendResult: ...
+    async def post(
+        self, url: str, body: bytes, headers: Mapping[str, str], address: str | None = None
+    ) -> SendResult:
+        """`address`: the IP address to connect to (the one `check_url` approved), keeping the
+        URL's host name for the Host header and TLS; None: connect by name."""
+        ...
 
 
 class SenderFactory(Protocol):
     def __call__(self) -> AbstractAsyncContextManager[WebhookSender]: ...
 
 
-# Why a receiver URL may not be sent to right now (None: it may), checked again at send time.
-UrlGuard = Callable[[str], Awaitable[str | None]]
+@dataclass(frozen=True, slots=True)
+class UrlCheck:
+    """Whether a receiver URL may be sent to right now (checked again at send time), and where."""
+
+    refused: str | None = None  # why not
+    address: str | None = None  # the IP address the POST must connect to; None: by name
+
+
+UrlGuard = Callable[[str], Awaitable[UrlCheck]]
 
 
 class AddressResolver(Protocol):

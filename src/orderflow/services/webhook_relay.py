@@ -21,6 +21,7 @@ from orderflow.services.webhook_ports import (
     DeliveryAttempt,
     DeliveryOutcome,
     SendResult,
+    UrlCheck,
     UrlGuard,
     WebhookSender,
 )
@@ -94,10 +95,10 @@ async def deliver_due(
     if not claimed:
         return 0
     gate = asyncio.Semaphore(config.concurrency)
-    refused: dict[str, str | None] = {}
+    checks: dict[str, UrlCheck] = {}
     if guard is not None:
         for url in {d.url for d in claimed}:
-            refused[url] = await guard(url)
+            checks[url] = await guard(url)
 
     async def attempt(delivery: ClaimedDelivery) -> DeliveryOutcome:
         async with gate:
@@ -109,11 +110,11 @@ async def deliver_due(
             )
             sent_at = clock()
             headers = signed_headers(delivery.secret, delivery.event_id, sent_at, body)
-            problem = refused.get(delivery.url)
-            if problem is not None:
-                result = SendResult(None, 0, f"not sent: {problem}")
-            else:
-                result = await sender.post(delivery.url, body, headers)
+            check = checks.get(delivery.url, UrlCheck())
+            if check.refused is not None:
+                result = SendResult(None, 0, f"not sent: {check.refused}")
+            else:  # to the address the guard checked, not to whatever the name resolves to now
+                result = await sender.post(delivery.url, body, headers, check.address)
             return outcome(delivery, sent_at, result, config.schedule, rand)
 
     outcomes = await asyncio.gather(*(attempt(d) for d in claimed))

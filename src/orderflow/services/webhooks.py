@@ -29,6 +29,7 @@ from orderflow.services.webhook_ports import (
     DeliveryRecord,
     SenderFactory,
     UpdateWebhook,
+    UrlCheck,
     UrlGuard,
     WebhookEndpoint,
 )
@@ -62,37 +63,44 @@ def _refuse_url(message: str) -> InvalidInput:
     return InvalidInput(f"invalid webhook url: {message}", {"url": [message]})
 
 
-async def check_url(url: str, outbound: Outbound) -> None:
-    """Refuse a non-http(s) URL, and one that reaches a private address unless that is allowed."""
+async def check_url(url: str, outbound: Outbound) -> str | None:
+    """Refuse a non-http(s) URL, and one that reaches a private address unless that is allowed.
+
+    Returns the address a POST to `url` must connect to: the one checked here, so that a name
+    that resolves to a public address now and to a private one a moment later (DNS rebinding)
+    still reaches only the public one. None: connect by name (an IP literal, or private
+    addresses allowed).
+    """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise _refuse_url("must be an http(s) URL with a host")
     if outbound.allow_private_urls:
-        return
+        return None
     host = parts.hostname
     if host == "localhost" or host.endswith(".localhost"):
         raise _refuse_url("must not be a loopback or private address")
     try:
-        addresses = [str(ipaddress.ip_address(host))]
+        literal = str(ipaddress.ip_address(host))
     except ValueError:
-        addresses = await outbound.resolve(host)
+        literal = None
+    addresses = [literal] if literal is not None else await outbound.resolve(host)
     if not addresses:
         raise _refuse_url(f"the host {host} does not resolve")
     if not all(is_public_address(a) for a in addresses):
         raise _refuse_url("must not be a loopback or private address")
+    return None if literal is not None else addresses[0]
 
 
 def url_guard(outbound: Outbound) -> UrlGuard:
     """`check_url` at send time: a host may resolve to a private address after registration."""
 
-    async def refused(url: str) -> str | None:
+    async def check(url: str) -> UrlCheck:
         try:
-            await check_url(url, outbound)
+            return UrlCheck(address=await check_url(url, outbound))
         except InvalidInput as exc:
-            return exc.message
-        return None
+            return UrlCheck(refused=exc.message)
 
-    return refused
+    return check
 
 
 def _check_events(events: frozenset[str]) -> None:
@@ -105,15 +113,21 @@ def _check_events(events: frozenset[str]) -> None:
 
 
 async def send_test_event(
-    outbound: Outbound, business_id: int, url: str, secret: str, clock: Clock = utc_now
+    outbound: Outbound,
+    business_id: int,
+    url: str,
+    secret: str,
+    address: str | None,
+    clock: Clock = utc_now,
 ) -> None:
-    """POST `business.test_event` to `url`; raise WebhookTestFailed unless it answers 2xx."""
+    """POST `business.test_event` to `url` (at `address`, from `check_url`); raise
+    WebhookTestFailed unless it answers 2xx."""
     now = clock()
     event_id = new_event_id()
     data = orjson.dumps({"business_id": business_id, "message": "orderflow webhook test"})
     body = envelope(EventType.BUSINESS_TEST_EVENT, event_id, now, data)
     async with outbound.open_sender() as sender:
-        result = await sender.post(url, body, signed_headers(secret, event_id, now, body))
+        result = await sender.post(url, body, signed_headers(secret, event_id, now, body), address)
     if not result.ok:
         got = f"HTTP {result.status_code}" if result.status_code is not None else result.error
         raise WebhookTestFailed(
@@ -130,10 +144,10 @@ async def create_webhook(
 ) -> WebhookEndpoint:
     """Register an endpoint; an active one must first answer `business.test_event` with 2xx."""
     _check_events(command.events)
-    await check_url(command.url, outbound)
+    address = await check_url(command.url, outbound)
     secret = new_secret()
     if command.is_active:
-        await send_test_event(outbound, actor.business_id, command.url, secret, clock)
+        await send_test_event(outbound, actor.business_id, command.url, secret, address, clock)
     async with uow_factory(actor.business_id) as uow:
         endpoint_id = await uow.webhooks.add(
             command.url, command.events, command.is_active, secret, command.contract, clock()
@@ -178,11 +192,12 @@ async def update_webhook(
     if command.events is not None:
         _check_events(command.events)
     url = command.url if command.url is not None else current.url
-    if url != current.url:
-        await check_url(url, outbound)
     active = command.is_active if command.is_active is not None else current.is_active
-    if active and (not current.is_active or url != current.url):
-        await send_test_event(outbound, actor.business_id, url, current.secret, clock)
+    testing = active and (not current.is_active or url != current.url)
+    if url != current.url or testing:
+        address = await check_url(url, outbound)
+    if testing:
+        await send_test_event(outbound, actor.business_id, url, current.secret, address, clock)
     async with uow_factory(actor.business_id) as uow:
         if not await uow.webhooks.update(webhook_id, command, clock()):
             raise NotFound(f"webhook {webhook_id} not found")
