@@ -21,6 +21,7 @@ SERVER_ENV = {
     "ORDERFLOW_ENV": "production",
     # Production refuses the built-in development key (orderflow/safety.py).
     "ORDERFLOW_SECRET_KEY": secrets.token_urlsafe(48),
+    "ORDERFLOW_ENCRYPTION_KEYS": secrets.token_urlsafe(32),
     # Rate limits off: the benchmark is one client sending as fast as it can.
     "ORDERFLOW_RATE_LIMIT_PER_10S": "0",
     "ORDERFLOW_RATE_LIMIT_PER_HOUR": "0",

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orderflow.adapters.db import create_engine
 from orderflow.adapters.rate_counters import MemoryRateCounter, SqlRateCounter
+from orderflow.adapters.secret_box import SecretBox
 from orderflow.adapters.sql_unit_of_work import SqlUnitOfWorkFactory
 from orderflow.adapters.webhook_sender import HttpxWebhookSender, resolve_host
 from orderflow.config import Settings
@@ -46,7 +47,9 @@ def build(settings: Settings | None = None) -> Container:
     settings = settings or Settings()
     engine = create_engine(settings)
     uow_factory = SqlUnitOfWorkFactory(
-        engine, idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours)
+        engine,
+        SecretBox(settings.encryption_key_bytes),
+        idempotency_ttl=timedelta(hours=settings.idempotency_ttl_hours),
     )
     # Several server processes need one shared count (PostgreSQL); SQLite runs one process.
     counter = MemoryRateCounter() if settings.is_sqlite else SqlRateCounter(engine)

@@ -115,6 +115,16 @@ def cmd_housekeeping(args: argparse.Namespace) -> None:
     _run(work)
 
 
+def cmd_reseal(args: argparse.Namespace) -> None:
+    """Seal every webhook secret with the first of ORDERFLOW_ENCRYPTION_KEYS (key rotation)."""
+    from orderflow.adapters.webhook_repository import reseal_secrets
+
+    async def work(c: Container) -> None:
+        print(json.dumps({"resealed": await reseal_secrets(c.engine, c.uow_factory.secrets)}))
+
+    _run(work)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -191,6 +201,10 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "housekeeping", help="purge expired keys, old webhook events (and history): one round"
     ).set_defaults(func=cmd_housekeeping)
+    sub.add_parser(
+        "reseal-webhook-secrets",
+        help="seal every webhook secret with the first ORDERFLOW_ENCRYPTION_KEYS key (rotation)",
+    ).set_defaults(func=cmd_reseal)
 
     business = sub.add_parser("business", help="manage businesses").add_subparsers(
         dest="action", required=True

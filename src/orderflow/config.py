@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import cached_property
 from typing import Literal
 
@@ -9,6 +11,24 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "orderflow-dev-secret-key-not-for-production"
+# The development key that seals webhook secrets (base64url of 32 bytes; refused in production).
+DEV_ENCRYPTION_KEY = "b3JkZXJmbG93LWRldi1lbmNyeXB0aW9uLWtleS0wMDE"
+ENCRYPTION_KEY_BYTES = 32
+
+
+def decode_key(text: str) -> bytes:
+    """One key of `ORDERFLOW_ENCRYPTION_KEYS`: 32 bytes in base64url (padding optional)."""
+    try:
+        key = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != ENCRYPTION_KEY_BYTES:
+        raise ValueError(
+            "ORDERFLOW_ENCRYPTION_KEYS must be comma-separated keys of 32 random bytes in "
+            "base64url, newest first, e.g. from "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"`'
+        )
+    return key
 
 
 class Settings(BaseSettings):
@@ -27,6 +47,11 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(
         default=SecretStr(DEV_SECRET_KEY),
         description="Signs pagination cursors (HMAC-SHA256); set a long random value.",
+    )
+    encryption_keys: SecretStr = Field(
+        default=SecretStr(DEV_ENCRYPTION_KEY),
+        description="Keys that seal webhook secrets at rest (AES-256-GCM): comma-separated, "
+        "newest first; the first seals, every one opens.",
     )
     rate_limit_per_10s: int = Field(
         default=100, ge=0, description="Requests per API key per 10 seconds (0: no limit)."
@@ -104,6 +129,18 @@ class Settings(BaseSettings):
     )
     webhook_batch_size: int = Field(default=100, ge=1, description="Deliveries per relay round.")
     webhook_concurrency: int = Field(default=20, ge=1, description="POSTs in flight per relay.")
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _keys_decode(cls, value: SecretStr) -> SecretStr:
+        for part in value.get_secret_value().split(","):
+            decode_key(part.strip())
+        return value
+
+    @property
+    def encryption_key_bytes(self) -> list[bytes]:
+        """The keys of `encryption_keys`, newest first."""
+        return [decode_key(p.strip()) for p in self.encryption_keys.get_secret_value().split(",")]
 
     @model_validator(mode="after")
     def _lease_outlives_a_send(self) -> Settings:

@@ -34,6 +34,15 @@ def production_problems(settings: Settings, workers: int = 1) -> list[str]:
             f"ORDERFLOW_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters; "
             "set a long random value."
         )
+    keys = getattr(settings, "encryption_keys", None)
+    if keys is not None and keys.get_secret_value().split(",")[0].strip() == getattr(
+        config, "DEV_ENCRYPTION_KEY", None
+    ):
+        problems.append(
+            "ORDERFLOW_ENCRYPTION_KEYS starts with the built-in development key: webhook secrets "
+            "would be sealed with a key anyone can read. Set a random one, e.g. from "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"`.'
+        )
     if settings.is_sqlite and workers > 1:
         problems.append(
             "several workers need PostgreSQL (SQLite has one writer per file): set "

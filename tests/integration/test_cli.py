@@ -97,3 +97,10 @@ def test_housekeeping_runs_one_round_and_says_what_it_purged(settings: Settings)
             "history": 0,
         }
     }
+
+
+def test_reseal_webhook_secrets_says_how_many_it_sealed(settings: Settings) -> None:
+    assert orderflow(settings, "migrate").returncode == 0
+    done = orderflow(settings, "reseal-webhook-secrets")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"resealed": 0}

@@ -4,26 +4,32 @@ from __future__ import annotations
 
 import pytest
 
+from orderflow.adapters.secret_box import new_key
 from orderflow.api.app import create_app_from_env
 from orderflow.cli import EXIT_CONFIG, main
 from orderflow.config import Settings
 from orderflow.safety import production_problems
 
 STRONG = "k" * 48
+KEYS = new_key()  # a random encryption key: only the one under test is unsafe
 
 
 def test_default_secret_key_is_refused_in_production() -> None:
-    problems = production_problems(Settings(env="production"))
+    problems = production_problems(Settings(env="production", encryption_keys=KEYS))
     assert len(problems) == 1 and "ORDERFLOW_SECRET_KEY" in problems[0]
 
 
 def test_short_secret_key_is_refused_in_production() -> None:
-    problems = production_problems(Settings(env="production", secret_key="short-secret"))
+    problems = production_problems(
+        Settings(env="production", encryption_keys=KEYS, secret_key="short-secret")
+    )
     assert len(problems) == 1 and "shorter than 32" in problems[0]
 
 
 def test_sqlite_with_several_workers_is_refused_in_production() -> None:
-    settings = Settings(env="production", secret_key=STRONG, database_url="sqlite:///x.db")
+    settings = Settings(
+        env="production", encryption_keys=KEYS, secret_key=STRONG, database_url="sqlite:///x.db"
+    )
     assert production_problems(settings, workers=1) == []
     [problem] = production_problems(settings, workers=4)
     assert "PostgreSQL" in problem
@@ -32,14 +38,19 @@ def test_sqlite_with_several_workers_is_refused_in_production() -> None:
 def test_private_webhook_urls_are_refused_in_production() -> None:
     if "webhook_allow_private_urls" not in Settings.model_fields:
         pytest.skip("webhooks are not built yet")
-    settings = Settings(env="production", secret_key=STRONG, webhook_allow_private_urls=True)
+    settings = Settings(
+        env="production", encryption_keys=KEYS, secret_key=STRONG, webhook_allow_private_urls=True
+    )
     [problem] = production_problems(settings)
     assert "ORDERFLOW_WEBHOOK_ALLOW_PRIVATE_URLS" in problem
 
 
 def test_a_safe_production_configuration_passes() -> None:
     settings = Settings(
-        env="production", secret_key=STRONG, database_url="postgresql://u@db:5432/orderflow"
+        env="production",
+        secret_key=STRONG,
+        encryption_keys=KEYS,
+        database_url="postgresql://u@db:5432/orderflow",
     )
     assert production_problems(settings, workers=4) == []
 
@@ -67,3 +78,15 @@ def test_the_app_factory_refuses_too(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ORDERFLOW_SECRET_KEY", raising=False)
     with pytest.raises(Exception, match="ORDERFLOW_SECRET_KEY"):
         create_app_from_env()
+
+
+def test_the_development_encryption_key_is_refused_in_production() -> None:
+    [problem] = production_problems(Settings(env="production", secret_key=STRONG))
+    assert "ORDERFLOW_ENCRYPTION_KEYS" in problem
+
+
+def test_a_malformed_encryption_key_is_a_clear_configuration_error() -> None:
+    with pytest.raises(ValueError, match="32 random bytes in base64url"):
+        Settings(encryption_keys="not-a-key")
+    with pytest.raises(ValueError, match="32 random bytes in base64url"):
+        Settings(encryption_keys=f"{KEYS},short")

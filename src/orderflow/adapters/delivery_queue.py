@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, cast, delete, exists, insert, literal, select,
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Integer, String
 
+from orderflow.adapters.secret_box import SecretBox
 from orderflow.adapters.sql_dialect import sql_dialect
 from orderflow.adapters.tables import (
     businesses,
@@ -56,9 +57,10 @@ _OUTCOMES = {
 class SqlDeliveryQueue:
     """The `DeliveryQueue` port over one connection (in one transaction)."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, secrets: SecretBox) -> None:
         self._conn = conn
         self._dialect = sql_dialect(conn)
+        self._secrets = secrets
 
     async def fan_out(self, limit: int, max_attempts: int, now: datetime) -> int:
         """Make deliveries for up to `limit` new outbox rows, one per subscribed active endpoint."""
@@ -191,7 +193,7 @@ class SqlDeliveryQueue:
                 attempt=r.attempts,
                 max_attempts=r.max_attempts,
                 url=r.url,
-                secret=r.secret,
+                secret=self._secrets.open(r.secret, r.business_id),
                 event_id=r.event_id,
                 event_type=r.event_type,
                 occurred_at=r.created_at,

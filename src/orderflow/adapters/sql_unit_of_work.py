@@ -26,6 +26,7 @@ from orderflow.adapters.history_repository import SqlHistoryRepository
 from orderflow.adapters.idempotency_store import SqlIdempotencyStore
 from orderflow.adapters.order_repository import SqlOrderRepository
 from orderflow.adapters.outbox import SqlOutbox
+from orderflow.adapters.secret_box import SecretBox
 from orderflow.adapters.sql_dialect import sql_dialect
 from orderflow.adapters.tenant_repository import SqlTenantRepository
 from orderflow.adapters.webhook_repository import SqlWebhookRepository
@@ -69,8 +70,10 @@ class SqlUnitOfWork:
         idempotency_key: str | None = None,
         claimed_keys: set[tuple[int, str]] | None = None,
         idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
+        secrets: SecretBox,
     ) -> None:
         self._engine = engine
+        self._secrets = secrets
         self._business_id = business_id
         self._write = write
         self._write_lock = write_lock
@@ -102,7 +105,7 @@ class SqlUnitOfWork:
             raise
         self._conn = conn
         self.tenants = SqlTenantRepository(conn)
-        self.deliveries = SqlDeliveryQueue(conn)
+        self.deliveries = SqlDeliveryQueue(conn, self._secrets)
         if self._business_id is None:
             self.orders = self.history = self.outbox = _NoBusiness()  # type: ignore[assignment]
             self.idempotency = self.webhooks = _NoBusiness()  # type: ignore[assignment]
@@ -111,7 +114,7 @@ class SqlUnitOfWork:
             self.history = SqlHistoryRepository(conn, self._business_id)
             self.outbox = SqlOutbox(conn, self._business_id)
             self.idempotency = SqlIdempotencyStore(conn, self._business_id, self._ttl)
-            self.webhooks = SqlWebhookRepository(conn, self._business_id)
+            self.webhooks = SqlWebhookRepository(conn, self._business_id, self._secrets)
         return self
 
     async def _connect(self) -> AsyncConnection:
@@ -202,9 +205,13 @@ class SqlUnitOfWorkFactory:
     """Opens `SqlUnitOfWork`s on one engine; on SQLite, writers queue in-process, not in SQLite."""
 
     def __init__(
-        self, engine: AsyncEngine, idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL
+        self,
+        engine: AsyncEngine,
+        secrets: SecretBox,
+        idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
     ) -> None:
         self.engine = engine
+        self.secrets = secrets
         self.idempotency_ttl = idempotency_ttl
         one_writer = sql_dialect(engine).one_writer
         # SQLite has one writer at a time; waiting on an asyncio lock is fair and costs nothing,
@@ -227,4 +234,5 @@ class SqlUnitOfWorkFactory:
             idempotency_key=idempotency_key,
             claimed_keys=self._claimed_keys,
             idempotency_ttl=self.idempotency_ttl,
+            secrets=self.secrets,
         )

@@ -7,17 +7,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
+from orderflow.adapters.secret_box import SecretBox
 from orderflow.adapters.tables import (
     webhook_attempts,
     webhook_deliveries,
     webhook_endpoint_events,
     webhook_endpoints,
 )
-from orderflow.adapters.tenancy import Scope
+from orderflow.adapters.tenancy import Scope, across_businesses
 from orderflow.domain.webhooks import DeliveryStatus
 from orderflow.services.webhook_ports import (
     DeliveryAttempt,
@@ -51,9 +52,11 @@ def _delivery(row: Row[tuple[object, ...]], attempts: list[DeliveryAttempt]) -> 
 class SqlWebhookRepository:
     """The `WebhookRepository` port over one connection and one business."""
 
-    def __init__(self, conn: AsyncConnection, business_id: int) -> None:
+    def __init__(self, conn: AsyncConnection, business_id: int, secrets: SecretBox) -> None:
         self._conn = conn
+        self._business_id = business_id
         self._scope = Scope(business_id)
+        self._secrets = secrets  # secrets are sealed at rest (secret_box.py)
 
     async def add(
         self,
@@ -69,7 +72,7 @@ class SqlWebhookRepository:
             self._scope.insert(E)
             .values(
                 url=url,
-                secret=secret,
+                secret=self._secrets.seal(secret, self._business_id),
                 is_active=is_active,
                 contract=contract,
                 created_at=now,
@@ -106,7 +109,7 @@ class SqlWebhookRepository:
                 url=r.url,
                 events=frozenset(subscriptions[r.id]),
                 is_active=bool(r.is_active),
-                secret=r.secret,
+                secret=self._secrets.open(r.secret, self._business_id),
                 contract=r.contract,
                 created_at=r.created_at,
                 updated_at=r.updated_at,
@@ -136,7 +139,8 @@ class SqlWebhookRepository:
 
     async def set_secret(self, id: int, secret: str, now: datetime) -> bool:
         """Replace the endpoint's signing secret; False when this business has no such one."""
-        return await self._update_endpoint(id, secret=secret, updated_at=now)
+        sealed = self._secrets.seal(secret, self._business_id)
+        return await self._update_endpoint(id, secret=sealed, updated_at=now)
 
     async def _update_endpoint(self, id: int, **values: object) -> bool:
         result = await self._conn.execute(
@@ -206,3 +210,22 @@ class SqlWebhookRepository:
             return None
         attempts = await self._attempts([row.id])
         return _delivery(row, attempts.get(row.id, []))
+
+
+async def reseal_secrets(engine: AsyncEngine, secrets: SecretBox) -> int:
+    """Seal every endpoint's secret with the first key (and any stored before sealing, for the
+    first time), in one transaction; how many were sealed again. Part of a key rotation."""
+    every = across_businesses("a key rotation seals every business's webhook secrets again")
+    async with engine.begin() as conn:
+        rows = (
+            await conn.execute(
+                select(E.c.id, E.c.business_id, E.c.secret).execution_options(**every)
+            )
+        ).all()
+        stale = [r for r in rows if not secrets.is_current(r.secret)]
+        for r in stale:
+            sealed = secrets.seal(secrets.open(r.secret, r.business_id), r.business_id)
+            await conn.execute(
+                update(E).where(E.c.id == r.id).values(secret=sealed).execution_options(**every)
+            )
+    return len(stale)
