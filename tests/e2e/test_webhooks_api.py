@@ -7,7 +7,9 @@ import threading
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from orderflow.adapters.tables import idempotency_keys
 from orderflow.api.app import create_app
 from orderflow.bootstrap import Container, build
 from orderflow.config import Settings
@@ -194,3 +196,57 @@ async def test_a_rotation_during_an_activation_is_kept(
         stored = await uow.webhooks.get(created["id"])
     assert stored is not None and stored.is_active
     assert stored.secret == rotated.json()["data"]["secret"] != created["secret"]
+
+
+async def test_a_retried_create_with_its_key_makes_one_endpoint(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    tenant = await make_tenant(container)
+    keyed = {**tenant.headers, "Idempotency-Key": "hook-create-1"}
+    first = await _create(client, keyed)
+    again = await _create(client, keyed)
+    other = await _create(client, keyed, events=["order.created"])
+
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert again.json() == first.json()  # the same endpoint, and its secret, again
+    assert other.status_code == 422 and other.json()["error_code"] == "idempotency_key_reused"
+    listed = (await client.get(URL, headers=tenant.headers)).json()["data"]
+    assert [w["id"] for w in listed] == [first.json()["data"]["id"]]
+    # the stored answer holds the secret sealed, never in the clear
+    secret = first.json()["data"]["secret"]
+    async with container.engine.connect() as conn:
+        bodies = (await conn.execute(select(idempotency_keys.c.body))).scalars().all()
+    assert bodies and not any(secret.encode() in bytes(b) for b in bodies)
+
+
+async def test_every_webhook_change_replays_under_its_key(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    tenant = await make_tenant(container)
+    hook = (await _create(client, tenant.headers)).json()["data"]
+    base = f"{URL}/{hook['id']}"
+
+    def keyed(key: str) -> dict[str, str]:
+        return {**tenant.headers, "Idempotency-Key": key}
+
+    calls = [
+        ("PATCH", base, {"events": ["order.created"]}, "hook-patch", 200),
+        ("POST", f"{base}/rotate-secret", None, "hook-rotate", 200),
+        ("DELETE", base, None, "hook-delete", 204),
+    ]
+    for method, path, body, key, status in calls:
+        first = await client.request(method, path, headers=keyed(key), json=body)
+        again = await client.request(method, path, headers=keyed(key), json=body)
+        assert first.status_code == again.status_code == status, (path, again.text)
+        assert again.headers.get("idempotent-replayed") == "true"
+        assert again.content == first.content
+    # one rotation happened, not two: the secret the replay shows is the endpoint's
+    rotated = (await client.post(f"{base}/rotate-secret", headers=keyed("hook-rotate"))).json()[
+        "data"
+    ]["secret"]
+    async with container.uow_factory(tenant.business_id, write=False) as uow:
+        assert await uow.webhooks.get(hook["id"]) is None  # deleted
+    assert rotated.startswith("whsec_")
+    # without a key, a second delete finds nothing
+    assert (await client.delete(base, headers=tenant.headers)).status_code == 404

@@ -113,7 +113,9 @@ class SqlUnitOfWork:
             self.orders = SqlOrderRepository(conn, self._business_id)
             self.history = SqlHistoryRepository(conn, self._business_id)
             self.outbox = SqlOutbox(conn, self._business_id)
-            self.idempotency = SqlIdempotencyStore(conn, self._business_id, self._ttl)
+            self.idempotency = SqlIdempotencyStore(
+                conn, self._business_id, self._ttl, self._secrets
+            )
             self.webhooks = SqlWebhookRepository(conn, self._business_id, self._secrets)
         return self
 

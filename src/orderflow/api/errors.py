@@ -129,6 +129,8 @@ def stored_error(exc: OrderflowError, contract: Contract) -> StoredResponse:
 
 def replay(response: StoredResponse) -> Response:
     """A stored answer sent again, byte for byte, marked as a replay."""
+    if response.status_code == 204:  # no body, and so no content type
+        return Response(status_code=204, headers={REPLAYED_HEADER: "true"})
     return Response(
         response.body,
         response.status_code,

@@ -273,6 +273,7 @@ class StoredResponse:
 
     status_code: int
     body: bytes
+    secret: bool = False  # it holds a secret: stored sealed (adapters/idempotency_store.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from orderflow.api.deps import ManageWebhooksActor, OutboundDep, UowFactoryDep
-from orderflow.api.openapi import READING, error_responses
+from orderflow.api.contract import contract_of
+from orderflow.api.deps import (
+    IdempotencyKeyHeader,
+    ManageWebhooksActor,
+    OutboundDep,
+    UowFactoryDep,
+    idempotency_key_of,
+)
+from orderflow.api.idempotency import idempotent
+from orderflow.api.openapi import CHANGING, READING, error_responses
 from orderflow.api.responses import OrjsonResponse
 from orderflow.api.schemas import MAX_ID
 from orderflow.api.webhook_schemas import (
@@ -23,7 +31,7 @@ from orderflow.api.webhook_schemas import (
 from orderflow.api.webhook_views import delivery_body, webhook_body
 from orderflow.domain.webhooks import DeliveryStatus
 from orderflow.services import webhooks
-from orderflow.services.webhook_ports import UpdateWebhook
+from orderflow.services.webhook_ports import DeliveryRecord, UpdateWebhook, WebhookEndpoint
 from orderflow.services.webhooks import CreateWebhook
 
 router = APIRouter(prefix="/v3/webhooks", tags=["webhooks"])
@@ -37,18 +45,30 @@ DeliveryPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Delivery ID")]
     status_code=201,
     response_model=WebhookSecretResponse,
     summary="Register a webhook endpoint",
-    responses=error_responses(*READING, 413),
+    responses=error_responses(*CHANGING),
 )
 async def create(
+    request: Request,
     body: WebhookCreateRequest,
     actor: ManageWebhooksActor,
     uow_factory: UowFactoryDep,
     outbound: OutboundDep,
+    key: IdempotencyKeyHeader = None,
 ) -> Response:
-    """Register an endpoint; the answer carries its signing secret (shown only here)."""
+    """Register an endpoint; the answer carries its signing secret (shown here, and to a retry
+    with the same Idempotency-Key)."""
     command = CreateWebhook(body.url, frozenset(body.events), body.contract.value, body.is_active)
-    endpoint = await webhooks.create_webhook(uow_factory, actor, command, outbound)
-    return OrjsonResponse({"data": webhook_body(endpoint, with_secret=True)}, status_code=201)
+
+    def render(endpoint: WebhookEndpoint) -> dict[str, Any]:
+        return {"data": webhook_body(endpoint, with_secret=True)}
+
+    idempotency = idempotent(
+        await idempotency_key_of(request, key), 201, render, contract_of(request), secret=True
+    )
+    endpoint = await webhooks.create_webhook(
+        uow_factory, actor, command, outbound, idempotency=idempotency
+    )
+    return OrjsonResponse(render(endpoint), status_code=201)
 
 
 @router.get(
@@ -79,14 +99,16 @@ async def read(id: WebhookPath, actor: ManageWebhooksActor, uow_factory: UowFact
     "/{id}",
     response_model=WebhookResponse,
     summary="Change a webhook endpoint",
-    responses=error_responses(*READING, 404, 413),
+    responses=error_responses(*CHANGING, 404),
 )
 async def change(
+    request: Request,
     id: WebhookPath,
     body: WebhookUpdateRequest,
     actor: ManageWebhooksActor,
     uow_factory: UowFactoryDep,
     outbound: OutboundDep,
+    key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Change url, events or is_active; activating sends business.test_event (2xx required)."""
     command = UpdateWebhook(
@@ -95,21 +117,41 @@ async def change(
         is_active=body.is_active,
         contract=body.contract.value if body.contract is not None else None,
     )
-    endpoint = await webhooks.update_webhook(uow_factory, actor, id, command, outbound)
-    return OrjsonResponse({"data": webhook_body(endpoint)})
+
+    def render(endpoint: WebhookEndpoint) -> dict[str, Any]:
+        return {"data": webhook_body(endpoint)}
+
+    idempotency = idempotent(
+        await idempotency_key_of(request, key), 200, render, contract_of(request)
+    )
+    endpoint = await webhooks.update_webhook(
+        uow_factory, actor, id, command, outbound, idempotency=idempotency
+    )
+    return OrjsonResponse(render(endpoint))
 
 
 @router.delete(
     "/{id}",
     status_code=204,
     summary="Delete a webhook endpoint",
-    responses=error_responses(*READING, 404),
+    responses=error_responses(*CHANGING, 404),
 )
 async def remove(
-    id: WebhookPath, actor: ManageWebhooksActor, uow_factory: UowFactoryDep
+    request: Request,
+    id: WebhookPath,
+    actor: ManageWebhooksActor,
+    uow_factory: UowFactoryDep,
+    key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Delete an endpoint; events not yet delivered to it are canceled."""
-    await webhooks.delete_webhook(uow_factory, actor, id)
+
+    def render(_: None) -> None:
+        return None  # a 204 has no body
+
+    idempotency = idempotent(
+        await idempotency_key_of(request, key), 204, render, contract_of(request)
+    )
+    await webhooks.delete_webhook(uow_factory, actor, id, idempotency=idempotency)
     return Response(status_code=204)
 
 
@@ -117,14 +159,26 @@ async def remove(
     "/{id}/rotate-secret",
     response_model=WebhookSecretResponse,
     summary="Rotate a webhook endpoint's signing secret",
-    responses=error_responses(*READING, 404),
+    responses=error_responses(*CHANGING, 404),
 )
 async def rotate(
-    id: WebhookPath, actor: ManageWebhooksActor, uow_factory: UowFactoryDep
+    request: Request,
+    id: WebhookPath,
+    actor: ManageWebhooksActor,
+    uow_factory: UowFactoryDep,
+    key: IdempotencyKeyHeader = None,
 ) -> Response:
-    """Replace the signing secret; the answer carries the new one (shown only here)."""
-    endpoint = await webhooks.rotate_secret(uow_factory, actor, id)
-    return OrjsonResponse({"data": webhook_body(endpoint, with_secret=True)})
+    """Replace the signing secret; the answer carries the new one (shown here, and to a retry
+    with the same Idempotency-Key)."""
+
+    def render(endpoint: WebhookEndpoint) -> dict[str, Any]:
+        return {"data": webhook_body(endpoint, with_secret=True)}
+
+    idempotency = idempotent(
+        await idempotency_key_of(request, key), 200, render, contract_of(request), secret=True
+    )
+    endpoint = await webhooks.rotate_secret(uow_factory, actor, id, idempotency=idempotency)
+    return OrjsonResponse(render(endpoint))
 
 
 @router.get(
@@ -155,14 +209,25 @@ async def deliveries(
     status_code=202,
     response_model=DeliveryResponse,
     summary="Redeliver one delivery",
-    responses=error_responses(*READING, 404),
+    responses=error_responses(*CHANGING, 404),
 )
 async def redeliver(
+    request: Request,
     id: WebhookPath,
     delivery_id: DeliveryPath,
     actor: ManageWebhooksActor,
     uow_factory: UowFactoryDep,
+    key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Queue one more attempt of a delivery now (the relay sends it within a poll interval)."""
-    delivery = await webhooks.redeliver(uow_factory, actor, id, delivery_id)
-    return OrjsonResponse({"data": delivery_body(delivery)}, status_code=202)
+
+    def render(delivery: DeliveryRecord) -> dict[str, Any]:
+        return {"data": delivery_body(delivery)}
+
+    idempotency = idempotent(
+        await idempotency_key_of(request, key), 202, render, contract_of(request)
+    )
+    delivery = await webhooks.redeliver(
+        uow_factory, actor, id, delivery_id, idempotency=idempotency
+    )
+    return OrjsonResponse(render(delivery), status_code=202)
