@@ -43,6 +43,18 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, description="Connections per server process.")
     db_pool_timeout_s: float = Field(default=10.0, gt=0, description="Wait for a free connection.")
     db_connect_timeout_s: float = Field(default=5.0, gt=0, description="Connect timeout.")
+    db_command_timeout_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="PostgreSQL: a statement with no answer this long means the database is "
+        "unreachable (503); longer than the lock timeout, so a live server answers first.",
+    )
+    db_lock_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="PostgreSQL lock_timeout: a statement waiting this long for rows another "
+        "batch holds is run again (up to 6 times), then answered 503.",
+    )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout.")
     secret_key: SecretStr = Field(
         default=SecretStr(DEV_SECRET_KEY),
@@ -141,6 +153,14 @@ class Settings(BaseSettings):
     def encryption_key_bytes(self) -> list[bytes]:
         """The keys of `encryption_keys`, newest first."""
         return [decode_key(p.strip()) for p in self.encryption_keys.get_secret_value().split(",")]
+
+    @model_validator(mode="after")
+    def _a_live_server_answers_first(self) -> Settings:
+        if self.db_lock_timeout_s >= self.db_command_timeout_s:
+            raise ValueError(
+                "ORDERFLOW_DB_LOCK_TIMEOUT_S must be shorter than ORDERFLOW_DB_COMMAND_TIMEOUT_S"
+            )
+        return self
 
     @model_validator(mode="after")
     def _lease_outlives_a_send(self) -> Settings:

@@ -9,6 +9,7 @@ import socket
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
@@ -20,6 +21,7 @@ from orderflow.bootstrap import Container
 from orderflow.config import Settings
 from tests.builders import make_orders, make_tenant, serving
 from tests.conftest import PG_ADMIN_URL, Database
+from tests.tcp_proxy import silentable_proxy
 
 URL = "/v3/orders/change-status"
 WELL_FORMED_KEY = "sk_" + "a" * 12 + "_" + "b" * 32
@@ -234,3 +236,45 @@ async def test_nul_characters_are_refused_not_a_server_error(
     # document says so in each field's pattern, and the answer names the field.
     assert changed.status_code == 400, changed.text
     assert "by" in changed.json()["errors"]
+
+
+@pytest.mark.postgresql_only
+async def test_a_database_that_goes_silent_is_a_503_and_the_pool_recovers(
+    settings: Settings, container: Container
+) -> None:
+    """A network that stops relaying after the pool connected (a partition, a frozen host): the
+    next change still answers, 503 database_unavailable, and once the database is heard again
+    the service works without a restart."""
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 3)
+    url = urlsplit(settings.database_url)
+    async with silentable_proxy(url.hostname or "127.0.0.1", url.port or 5432) as proxy:
+        proxied = url._replace(netloc=f"{url.username}@127.0.0.1:{proxy.port}").geturl()
+        # (Settings anew, not model_copy: that would keep the cached driver URL of the old one.)
+        through_proxy = Settings(
+            database_url=proxied, env="development", db_command_timeout_s=3, db_lock_timeout_s=2
+        )
+        async with serving(through_proxy) as (client, _):
+            first = await client.post(
+                URL, headers=tenant.headers, json={"ids": ids[:1], "status": "confirmed"}
+            )
+            assert first.status_code == 200, first.text
+
+            proxy.go_silent()
+            silent = await client.post(
+                URL, headers=tenant.headers, json={"ids": ids[1:2], "status": "confirmed"}
+            )
+            assert silent.status_code == 503, silent.text
+            assert silent.json()["error_code"] == "database_unavailable"
+            assert silent.headers["Retry-After"] == "1"
+
+            proxy.speak()
+            for _ in range(20):  # the pool replaces what the silence broke, by itself
+                again = await client.post(
+                    URL, headers=tenant.headers, json={"ids": ids[2:], "status": "confirmed"}
+                )
+                if again.status_code == 200:
+                    break
+                assert again.status_code == 503, again.text
+                await asyncio.sleep(0.5)
+            assert again.status_code == 200, again.text

@@ -31,7 +31,15 @@ def create_engine(settings: Settings) -> AsyncEngine:
         hide_parameters=True,  # bound values (customer phone, email) never reach logs or errors
         connect_args={
             "timeout": settings.db_connect_timeout_s,
-            "server_settings": {"timezone": "UTC", "application_name": "orderflow"},
+            # A statement with no answer for this long is given up (asyncpg cancels it, or drops
+            # the connection when the cancel gets no answer either): a silent database is a 503.
+            "command_timeout": settings.db_command_timeout_s,
+            "server_settings": {
+                "timezone": "UTC",
+                "application_name": "orderflow",
+                # A live server ends a lock wait first, with an error the service retries.
+                "lock_timeout": f"{int(settings.db_lock_timeout_s * 1000)}ms",
+            },
         },
     )
     event.listen(engine.sync_engine, "checkout", _replace_closed_connection)
