@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from functools import cached_property
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -170,12 +169,12 @@ class Settings(BaseSettings):
             )
         return self
 
-    @cached_property
+    @property
     def is_sqlite(self) -> bool:
         """True when the database is the embedded SQLite file."""
         return self.database_url.startswith("sqlite")
 
-    @cached_property
+    @property
     def async_database_url(self) -> str:
         """The URL with the async driver SQLAlchemy uses for it (asyncpg or aiosqlite)."""
         url = self.database_url

@@ -250,7 +250,6 @@ async def test_a_database_that_goes_silent_is_a_503_and_the_pool_recovers(
     url = urlsplit(settings.database_url)
     async with silentable_proxy(url.hostname or "127.0.0.1", url.port or 5432) as proxy:
         proxied = url._replace(netloc=f"{url.username}@127.0.0.1:{proxy.port}").geturl()
-        # (Settings anew, not model_copy: that would keep the cached driver URL of the old one.)
         through_proxy = Settings(
             database_url=proxied, env="development", db_command_timeout_s=3, db_lock_timeout_s=2
         )

@@ -90,3 +90,11 @@ def test_a_malformed_encryption_key_is_a_clear_configuration_error() -> None:
         Settings(encryption_keys="not-a-key")
     with pytest.raises(ValueError, match="32 random bytes in base64url"):
         Settings(encryption_keys=f"{KEYS},short")
+
+
+def test_a_copy_with_another_database_url_uses_that_url() -> None:
+    first = Settings(database_url="sqlite:///a.db")
+    assert first.is_sqlite and first.async_database_url.endswith("a.db")
+    copied = first.model_copy(update={"database_url": "postgresql://u@db:5432/x"})
+    assert not copied.is_sqlite
+    assert copied.async_database_url == "postgresql+asyncpg://u@db:5432/x"
