@@ -198,6 +198,42 @@ async def small(db: BenchDatabase, plan: Plan, pool: IdPool, server: Server) -> 
     return entry
 
 
+# What one change writes, per table: the change-status write path's own tables.
+WRITTEN_TABLES = ("orders", "order_status_history", "outbox", "outbox_pending")
+
+
+async def write_volume(db: BenchDatabase, pool: IdPool, server: Server) -> dict[str, float]:
+    """Bytes each order adds to each table (with its indexes and TOAST) when one request moves
+    10,000 fresh orders to shipped + paid with payment details, measured as the tables' size
+    before and after it, each after a CHECKPOINT (PostgreSQL)."""
+    admin = await asyncpg.connect(db.url)
+    conn = await HttpConnection.open(server.port)
+
+    async def sizes() -> dict[str, int]:
+        await admin.execute("CHECKPOINT")
+        rows = await admin.fetch(
+            "SELECT t, pg_total_relation_size(t::regclass) FROM unnest($1::text[]) AS t",
+            list(WRITTEN_TABLES),
+        )
+        return {t: int(size) for t, size in rows}
+
+    try:
+        ids = pool.take(10_000)
+        before = await sizes()
+        body = change_body(ids, BULK.status, BULK.payment_status, BULK.payment)
+        problem = await request_change(conn, db, ids, body)
+        if problem:
+            raise RuntimeError(f"the write-volume request failed: {problem}")
+        after = await sizes()
+    finally:
+        await conn.close()
+        await admin.close()
+    per_order = {t: round((after[t] - before[t]) / len(ids), 1) for t in WRITTEN_TABLES}
+    per_order["total"] = round(sum(per_order.values()), 1)
+    print(f"  {db.kind} bytes per changed order: {per_order}", file=sys.stderr)
+    return per_order
+
+
 async def postgres_version(db: BenchDatabase) -> str:
     conn = await asyncpg.connect(db.url)
     try:
@@ -235,6 +271,8 @@ async def run(kinds: list[str], plan: Plan) -> dict[str, Any]:
                     "bulk_uuid": await bulk(db, plan, pool, server, uuids),
                     "small": await small(db, plan, pool, server),
                 }
+                if kind == "postgresql":
+                    results[kind]["bytes_per_order"] = await write_volume(db, pool, server)
             finally:
                 server.stop()
     extra["load_after"] = report.load_average()

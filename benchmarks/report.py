@@ -118,6 +118,17 @@ def table(results: dict[str, Any]) -> str:
             f"| {s['p50_ms']:.1f} ms | {s['p95_ms']:.1f} ms | {s['p99_ms']:.1f} ms | {s['errors']} "
             f"| {s['floor_tps']:,.0f} | {s['ratio']:.2f} |"
         )
+    written = results.get("postgresql", {}).get("bytes_per_order")
+    if written:
+        lines += [
+            "",
+            "| PostgreSQL, bytes per changed order (10,000 to shipped + paid) | orders | history "
+            "| outbox | queue | total |",
+            "|---|---:|---:|---:|---:|---:|",
+            f"| after a CHECKPOINT, tables with their indexes | {written['orders']:,.0f} "
+            f"| {written['order_status_history']:,.0f} | {written['outbox']:,.0f} "
+            f"| {written['outbox_pending']:,.0f} | {written['total']:,.0f} |",
+        ]
     m = results["machine"]
     lines += [
         "",
