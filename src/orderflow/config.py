@@ -15,6 +15,19 @@ DEV_ENCRYPTION_KEY = "b3JkZXJmbG93LWRldi1lbmNyeXB0aW9uLWtleS0wMDE"
 ENCRYPTION_KEY_BYTES = 32
 
 
+def _hosts_as_query(url: str) -> str:
+    """`scheme://user@h1:p1,h2:p2/db?q` as `scheme://user@/db?host=h1:p1&host=h2:p2&q`; any
+    other URL as it is."""
+    scheme, sep, rest = url.partition("://")
+    authority, _, tail = rest.partition("/")
+    credentials, at, hosts = authority.rpartition("@")
+    if not sep or "," not in hosts:
+        return url
+    path, _, query = tail.partition("?")
+    host_params = "&".join(f"host={h}" for h in hosts.split(",") if h)
+    return f"{scheme}://{credentials}{at}/{path}?{host_params}{'&' + query if query else ''}"
+
+
 def decode_key(text: str) -> bytes:
     """One key of `ORDERFLOW_ENCRYPTION_KEYS`: 32 bytes in base64url (padding optional)."""
     try:
@@ -176,8 +189,10 @@ class Settings(BaseSettings):
 
     @property
     def async_database_url(self) -> str:
-        """The URL with the async driver SQLAlchemy uses for it (asyncpg or aiosqlite)."""
-        url = self.database_url
+        """The URL with the async driver SQLAlchemy uses for it (asyncpg or aiosqlite); the
+        libpq form of several hosts (`postgresql://u:p@h1:5432,h2:5432/db?...`, as for a
+        Patroni cluster) in the form SQLAlchemy reads (`...@/db?host=h1:5432&host=h2:5432&...`)."""
+        url = _hosts_as_query(self.database_url)
         for prefix, driver in (
             ("postgresql+asyncpg://", "postgresql+asyncpg://"),
             ("postgresql://", "postgresql+asyncpg://"),

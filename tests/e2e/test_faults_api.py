@@ -277,3 +277,52 @@ async def test_a_database_that_goes_silent_is_a_503_and_the_pool_recovers(
                 assert again.status_code == 503, again.text
                 await asyncio.sleep(0.5)
             assert again.status_code == 200, again.text
+
+
+@pytest.mark.postgresql_only
+async def test_several_hosts_in_the_url_the_first_down(
+    settings: Settings, container: Container
+) -> None:
+    """The libpq form of a cluster URL, as a Patroni setup gives it: a host that is down is
+    skipped for the next one."""
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 1)
+    url = urlsplit(settings.database_url)
+    hosts = f"127.0.0.1:1,{url.hostname}:{url.port or 5432}"
+    cluster = url._replace(netloc=f"{url.username}@{hosts}").geturl()
+    cluster += "?target_session_attrs=read-write"
+    async with serving(Settings(database_url=cluster, env="development")) as (client, _):
+        response = await client.post(
+            URL, headers=tenant.headers, json={"ids": ids, "status": "confirmed"}
+        )
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize("rate_limited", [True, False], ids=["rate-limited", "no-rate-limit"])
+async def test_a_host_that_turned_read_only_is_a_503_and_is_left(
+    settings: Settings, container: Container, rate_limited: bool
+) -> None:
+    """A primary demoted to a standby (or fenced) refuses writes: a 503, never a 500, and the
+    connection is dropped, so once the database takes writes again the next request works.
+    (With rate limits, the counter's write meets it first; without, the change itself.)"""
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 2)
+    dbname = settings.database_url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(_dsn(PG_ADMIN_URL))
+    try:
+        await admin.execute(f'ALTER DATABASE "{dbname}" SET default_transaction_read_only = on')
+        # A server whose every new connection is read-only: as it would be on a standby.
+        limits = {} if rate_limited else {"rate_limit_per_10s": 0, "rate_limit_per_hour": 0}
+        fresh = Settings(database_url=settings.database_url, env="development", **limits)
+        async with serving(fresh) as (client, _):
+            body = {"ids": ids[:1], "status": "confirmed"}
+            refused = await client.post(URL, headers=tenant.headers, json=body)
+            await admin.execute(f'ALTER DATABASE "{dbname}" RESET default_transaction_read_only')
+            accepted = await client.post(URL, headers=tenant.headers, json=body)
+    finally:
+        await admin.execute(f'ALTER DATABASE "{dbname}" RESET default_transaction_read_only')
+        await admin.close()
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error_code"] == "database_unavailable"
+    assert accepted.status_code == 200, accepted.text

@@ -98,3 +98,17 @@ def test_a_copy_with_another_database_url_uses_that_url() -> None:
     copied = first.model_copy(update={"database_url": "postgresql://u@db:5432/x"})
     assert not copied.is_sqlite
     assert copied.async_database_url == "postgresql+asyncpg://u@db:5432/x"
+
+
+def test_a_url_of_several_hosts_is_given_to_sqlalchemy_in_its_own_form() -> None:
+    several = Settings(
+        database_url="postgresql://u:p@h1:5432,h2:5433/db?target_session_attrs=read-write"
+    )
+    assert several.async_database_url == (
+        "postgresql+asyncpg://u:p@/db?host=h1:5432&host=h2:5433&target_session_attrs=read-write"
+    )
+    assert Settings(database_url="postgresql://u@h1,h2/db").async_database_url == (
+        "postgresql+asyncpg://u@/db?host=h1&host=h2"
+    )
+    one = Settings(database_url="postgresql://u@h1:5432/db?sslmode=require")
+    assert one.async_database_url == "postgresql+asyncpg://u@h1:5432/db?sslmode=require"

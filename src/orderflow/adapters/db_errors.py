@@ -10,8 +10,9 @@ from orderflow.services.storage_errors import StorageConflict, StorageUnavailabl
 
 # SQLSTATEs after which running the transaction again can succeed.
 _CONFLICT_STATES = frozenset({"40001", "40P01", "55P03"})  # serialization, deadlock, lock timeout
-# Shutdown, crash recovery, too many connections, and the whole "connection exception" class 08.
-_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300", "53400"})
+# Shutdown, crash recovery, too many connections, the whole "connection exception" class 08, and
+# a read-only transaction: the host is a standby now (a failover demoted it) or fenced.
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300", "53400", "25006"})
 _SQLITE_BUSY = ("database is locked", "database table is locked")
 # Text PostgreSQL cannot store (a NUL character): the request's fault, not the server's.
 _UNSTORABLE_TEXT_STATES = frozenset({"22021", "22P05"})

@@ -40,9 +40,13 @@ class SqlRateCounter:
         )
         try:
             async with self._engine.connect() as conn:
-                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                result = await conn.execute(stmt, params)
-                hits = {row.bucket: int(row.hits) for row in result}
+                try:
+                    conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    result = await conn.execute(stmt, params)
+                    hits = {row.bucket: int(row.hits) for row in result}
+                except Exception:
+                    await conn.invalidate()  # not trusted again (a standby now, a timeout)
+                    raise
         except Exception as exc:
             raise (storage_error(exc, connecting=True) or exc) from exc
         return [hits[f"{bucket}:{seconds}"] for seconds in windows]

@@ -30,7 +30,7 @@ from orderflow.adapters.secret_box import SecretBox
 from orderflow.adapters.sql_dialect import sql_dialect
 from orderflow.adapters.tenant_repository import SqlTenantRepository
 from orderflow.adapters.webhook_repository import SqlWebhookRepository
-from orderflow.services.storage_errors import IdempotencyKeyInUse
+from orderflow.services.storage_errors import IdempotencyKeyInUse, StorageUnavailable
 
 DEFAULT_IDEMPOTENCY_TTL = timedelta(hours=24)
 _KEY_IN_USE = "a request with this Idempotency-Key is still being processed"
@@ -166,15 +166,16 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         conn, self._conn = self._conn, None
+        translated = storage_error(exc) if isinstance(exc, Exception) else None
         try:
             if conn is not None:
-                await _discard(conn)
+                # A connection that met an unavailable database (a timeout, a host that is a
+                # standby now) is not trusted again: dropped, so the pool connects anew.
+                await _discard(conn, drop=isinstance(translated, StorageUnavailable))
         finally:
             self._release_lock()
-        if isinstance(exc, Exception):
-            translated = storage_error(exc)
-            if translated is not None:
-                raise translated from exc
+        if translated is not None:
+            raise translated from exc
 
     async def commit(self) -> None:
         """Make everything done in this unit of work permanent, at once."""
@@ -191,10 +192,13 @@ class SqlUnitOfWork:
             self._write_lock.release()
 
 
-async def _discard(conn: AsyncConnection) -> None:
-    """Roll back what is left and return the connection; a dead connection is dropped."""
+async def _discard(conn: AsyncConnection, *, drop: bool = False) -> None:
+    """Roll back what is left and return the connection; a dead one (or, with `drop`, any) is
+    dropped instead."""
     try:
-        if conn.in_transaction():
+        if drop:
+            await conn.invalidate()
+        elif conn.in_transaction():
             await conn.rollback()
     except Exception:
         await conn.invalidate()
