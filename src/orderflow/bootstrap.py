@@ -15,7 +15,7 @@ from orderflow.adapters.webhook_sender import HttpxWebhookSender, resolve_host
 from orderflow.config import Settings
 from orderflow.services.access import KeyCache
 from orderflow.services.rate_limits import RateLimiter, Window
-from orderflow.services.webhooks import Outbound
+from orderflow.services.webhook_outbound import Outbound
 
 
 @dataclass(frozen=True, slots=True)

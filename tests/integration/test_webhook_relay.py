@@ -39,8 +39,9 @@ from orderflow.services.order_deletion import DeleteOrders, delete_orders
 from orderflow.services.order_events import new_event_id
 from orderflow.services.orders import create_order
 from orderflow.services.records import NewOrder, OrderItem, OutboxEvent
+from orderflow.services.webhook_outbound import url_guard
 from orderflow.services.webhook_relay import fan_out, relay_round
-from orderflow.services.webhooks import redeliver, url_guard
+from orderflow.services.webhooks import redeliver
 from orderflow.worker.outbox_relay import OutboxRelay
 from tests.builders import Tenant, make_orders, make_tenant
 from tests.conftest import IN_CI

@@ -19,7 +19,7 @@ from orderflow.services.idempotency import MAX_KEY_LENGTH, IdempotencyKey, finge
 from orderflow.services.rate_limits import RateLimited, RateLimiter
 from orderflow.services.records import Actor
 from orderflow.services.unit_of_work import UnitOfWorkFactory
-from orderflow.services.webhooks import Outbound
+from orderflow.services.webhook_outbound import Outbound
 
 bearer = HTTPBearer(
     auto_error=False,

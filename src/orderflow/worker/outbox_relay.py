@@ -11,6 +11,7 @@ from orderflow.config import Settings
 from orderflow.contracts.payloads import render_data
 from orderflow.domain.webhooks import RetrySchedule
 from orderflow.services.unit_of_work import UnitOfWorkFactory
+from orderflow.services.webhook_outbound import url_guard
 from orderflow.services.webhook_ports import (
     ClaimedDelivery,
     SenderFactory,
@@ -18,7 +19,6 @@ from orderflow.services.webhook_ports import (
     WebhookSender,
 )
 from orderflow.services.webhook_relay import RelayConfig, relay_round
-from orderflow.services.webhooks import url_guard
 
 log = logging.getLogger("orderflow.relay")
 
