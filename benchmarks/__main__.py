@@ -16,7 +16,7 @@ import os
 import random
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -173,17 +173,25 @@ async def small_floor(db: BenchDatabase, plan: Plan, pool: IdPool) -> float:
     return tps
 
 
-async def small(db: BenchDatabase, plan: Plan, pool: IdPool, server: Server) -> dict[str, Any]:
-    """10-id requests from 32 keep-alive clients for `plan.small_seconds`."""
-    floor_tps = await small_floor(db, plan, pool)
-    clients = SmallClients(pool)
-    conns = [await HttpConnection.open(server.port) for _ in range(CLIENTS)]
+def small_requests(
+    db: BenchDatabase, clients: SmallClients, conns: Sequence[HttpConnection]
+) -> Callable[[int], Awaitable[str | None]]:
+    """One client's next 10-id request, as `closed_loop` runs them."""
 
     async def one(client: int) -> str | None:
         ids, which = clients.next(client)
         target = SMALL[which]
         body = change_body(ids, target.status, target.payment_status, target.payment)
         return await request_change(conns[client], db, ids, body)
+
+    return one
+
+
+async def small(db: BenchDatabase, plan: Plan, pool: IdPool, server: Server) -> dict[str, Any]:
+    """10-id requests from 32 keep-alive clients for `plan.small_seconds`."""
+    floor_tps = await small_floor(db, plan, pool)
+    conns = [await HttpConnection.open(server.port) for _ in range(CLIENTS)]
+    one = small_requests(db, SmallClients(pool), conns)
 
     try:
         await closed_loop(CLIENTS, plan.warmup_seconds, one)

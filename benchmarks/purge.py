@@ -20,10 +20,10 @@ import asyncpg
 import uvloop
 
 from benchmarks import databases
-from benchmarks.__main__ import SmallClients, request_change
-from benchmarks.http_load import HttpConnection, LoadResult, change_body, closed_loop
+from benchmarks.__main__ import SmallClients, small_requests
+from benchmarks.http_load import HttpConnection, LoadResult, closed_loop
 from benchmarks.server import Server
-from benchmarks.workload import SMALL, IdPool
+from benchmarks.workload import IdPool
 from orderflow.adapters.housekeeping import Retention, housekeeping_round
 from orderflow.bootstrap import build
 from orderflow.config import Settings
@@ -85,12 +85,7 @@ async def run(events: int, seconds: float) -> None:
         # The servers' own housekeeping is off: the one round measured is the benchmark's.
         server = Server(db.url, 2, {"ORDERFLOW_HOUSEKEEPING_INTERVAL_S": "0"})
         conns = [await HttpConnection.open(server.port) for _ in range(CLIENTS)]
-
-        async def one(client: int) -> str | None:
-            ids, which = clients.next(client)
-            target = SMALL[which]
-            body = change_body(ids, target.status, target.payment_status, target.payment)
-            return await request_change(conns[client], db, ids, body)
+        one = small_requests(db, clients, conns)
 
         container = build(Settings(database_url=db.url))
         try:
