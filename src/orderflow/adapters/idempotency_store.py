@@ -22,7 +22,6 @@ class SqlIdempotencyStore:
         self, conn: AsyncConnection, business_id: int, ttl: timedelta, secrets: SecretBox
     ) -> None:
         self._conn = conn
-        self._business_id = business_id
         self._scope = Scope(business_id)
         self._ttl = ttl
         self._secrets = secrets
@@ -41,7 +40,7 @@ class SqlIdempotencyStore:
             return None
         body = bytes(row.body)
         if body.startswith(SEALED):  # an answer that holds a secret (a webhook's)
-            body = self._secrets.open(body.decode(), self._business_id).encode()
+            body = self._secrets.open(body.decode(), self._scope.business_id).encode()
         return IdempotencyRecord(row.fingerprint, StoredResponse(row.status_code, body))
 
     async def save(
@@ -50,7 +49,7 @@ class SqlIdempotencyStore:
         """Store the answer under `key` (replacing an expired one not purged yet)."""
         body = response.body
         if response.secret:  # sealed like the secret itself, never stored in the clear
-            body = self._secrets.seal(body.decode(), self._business_id).encode()
+            body = self._secrets.seal(body.decode(), self._scope.business_id).encode()
         values = {
             "fingerprint": fingerprint,
             "status_code": response.status_code,

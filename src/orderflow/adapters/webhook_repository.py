@@ -54,7 +54,6 @@ class SqlWebhookRepository:
 
     def __init__(self, conn: AsyncConnection, business_id: int, secrets: SecretBox) -> None:
         self._conn = conn
-        self._business_id = business_id
         self._scope = Scope(business_id)
         self._secrets = secrets  # secrets are sealed at rest (secret_box.py)
 
@@ -72,7 +71,7 @@ class SqlWebhookRepository:
             self._scope.insert(E)
             .values(
                 url=url,
-                secret=self._secrets.seal(secret, self._business_id),
+                secret=self._secrets.seal(secret, self._scope.business_id),
                 is_active=is_active,
                 contract=contract,
                 created_at=now,
@@ -109,7 +108,7 @@ class SqlWebhookRepository:
                 url=r.url,
                 events=frozenset(subscriptions[r.id]),
                 is_active=bool(r.is_active),
-                secret=self._secrets.open(r.secret, self._business_id),
+                secret=self._secrets.open(r.secret, self._scope.business_id),
                 contract=r.contract,
                 created_at=r.created_at,
                 updated_at=r.updated_at,
@@ -139,7 +138,7 @@ class SqlWebhookRepository:
 
     async def set_secret(self, id: int, secret: str, now: datetime) -> bool:
         """Replace the endpoint's signing secret; False when this business has no such one."""
-        sealed = self._secrets.seal(secret, self._business_id)
+        sealed = self._secrets.seal(secret, self._scope.business_id)
         return await self._update_endpoint(id, secret=sealed, updated_at=now)
 
     async def _update_endpoint(self, id: int, **values: object) -> bool:
