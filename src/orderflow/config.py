@@ -15,6 +15,11 @@ DEV_ENCRYPTION_KEY = "b3JkZXJmbG93LWRldi1lbmNyeXB0aW9uLWtleS0wMDE"
 ENCRYPTION_KEY_BYTES = 32
 
 
+def decode_keys(setting: str) -> list[bytes]:
+    """The keys of `ORDERFLOW_ENCRYPTION_KEYS`, newest first."""
+    return [decode_key(part.strip()) for part in setting.split(",")]
+
+
 def _hosts_as_query(url: str) -> str:
     """`scheme://user@h1:p1,h2:p2/db?q` as `scheme://user@/db?host=h1:p1&host=h2:p2&q`; any
     other URL as it is."""
@@ -157,14 +162,13 @@ class Settings(BaseSettings):
     @field_validator("encryption_keys")
     @classmethod
     def _keys_decode(cls, value: SecretStr) -> SecretStr:
-        for part in value.get_secret_value().split(","):
-            decode_key(part.strip())
+        decode_keys(value.get_secret_value())
         return value
 
     @property
     def encryption_key_bytes(self) -> list[bytes]:
         """The keys of `encryption_keys`, newest first."""
-        return [decode_key(p.strip()) for p in self.encryption_keys.get_secret_value().split(",")]
+        return decode_keys(self.encryption_keys.get_secret_value())
 
     @model_validator(mode="after")
     def _a_live_server_answers_first(self) -> Settings:

@@ -34,10 +34,8 @@ def production_problems(settings: Settings, workers: int = 1) -> list[str]:
             f"ORDERFLOW_SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters; "
             "set a long random value."
         )
-    keys = getattr(settings, "encryption_keys", None)
-    if keys is not None and keys.get_secret_value().split(",")[0].strip() == getattr(
-        config, "DEV_ENCRYPTION_KEY", None
-    ):
+    keys = getattr(settings, "encryption_key_bytes", None)
+    if keys and keys[0] == config.decode_key(config.DEV_ENCRYPTION_KEY):
         problems.append(
             "ORDERFLOW_ENCRYPTION_KEYS starts with the built-in development key: webhook secrets "
             "would be sealed with a key anyone can read. Set a random one, e.g. from "

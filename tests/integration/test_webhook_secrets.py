@@ -55,7 +55,7 @@ async def test_keys_rotate_without_losing_a_secret(settings: Settings) -> None:
     old, new = new_key(), new_key()
     first = build(settings.model_copy(update={"encryption_keys": SecretStr(old)}))
     tenant = await make_tenant(first)
-    id_, secret = await _endpoint(first, tenant)
+    id_, _ = await _endpoint(first, tenant)
     # a secret stored before secrets were sealed (an older release) is read as it was
     async with first.engine.begin() as conn:
         await conn.execute(update(webhook_endpoints).values(secret="whsec_storedplain"))
@@ -80,7 +80,6 @@ async def test_keys_rotate_without_losing_a_secret(settings: Settings) -> None:
             await _secret_read(only_old, tenant, id_)
     finally:
         await only_old.close()
-    assert secret  # (the first secret was replaced by the plain one above)
 
 
 def test_a_sealed_secret_opens_only_with_its_key_and_for_its_business() -> None:

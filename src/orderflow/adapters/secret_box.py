@@ -18,6 +18,7 @@ import base64
 import binascii
 import hashlib
 import os
+import secrets
 from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
@@ -34,7 +35,7 @@ class SecretUnreadable(Exception):
 
 def new_key() -> str:
     """A fresh key for `ORDERFLOW_ENCRYPTION_KEYS`."""
-    return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+    return secrets.token_urlsafe(32)  # 32 random bytes in base64url
 
 
 def key_id(key: bytes) -> str:
