@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import orjson
 import pytest
 from sqlalchemy import func, select
 
@@ -26,6 +25,7 @@ from orderflow.domain.lifecycle import (
 from orderflow.services.change_status import ChangeOrderStatus, ChangeOrderStatuses, change_status
 from orderflow.services.unit_of_work import UnitOfWorkFactory
 from tests.builders import make_orders, make_tenant
+from tests.outbox_events import outbox_events
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 LATER = datetime(2026, 11, 27, 9, 30, tzinfo=UTC)
@@ -84,7 +84,7 @@ async def test_applied_change_updates_stamps_and_writes_history_and_outbox(
             .mappings()
             .all()
         )
-        events = (await conn.execute(select(outbox).order_by(outbox.c.id))).mappings().all()
+        events = await outbox_events(conn)
     assert [(h["order_id"], h["from_status"], h["to_status"]) for h in history] == [
         (ids[0], "pending", "confirmed"),
         (ids[1], "pending", "confirmed"),
@@ -92,18 +92,20 @@ async def test_applied_change_updates_stamps_and_writes_history_and_outbox(
     assert all(h["by"] == "admin@toko" and h["request_id"] == "test" for h in history)
     assert all(h["to_payment_status"] == "paid" for h in history)
     assert all(h["transferproof_url"] == details.transferproof_url for h in history)
-    assert [(e["order_id"], e["event_type"], e["sequence"]) for e in events] == [
+    assert [(e.order_id, e.event_type, e.sequence) for e in events] == [
         (ids[0], "order.status_changed", 2),
         (ids[0], "order.payment_status_changed", 3),
         (ids[1], "order.status_changed", 2),
         (ids[1], "order.payment_status_changed", 3),
     ]
-    status_event = orjson.loads(events[0]["payload"])
+    # one outbox row per order holds both of its events
+    assert await _count(container, outbox) == 2
+    status_event = events[0].data
     assert status_event["status"] == "confirmed"
     assert status_event["previous_status"] == "pending"
     assert status_event["confirmed_time"] == "2026-11-27T08:00:00Z"
     assert status_event["last_updated_at"] == "2026-11-27T08:00:00Z"
-    payment_event = orjson.loads(events[1]["payload"])
+    payment_event = events[1].data
     assert payment_event["payment_status"] == "paid"
     assert payment_event["payment_method"] == "bank_transfer"
     assert payment_event["transferproof_url"] == details.transferproof_url
@@ -277,7 +279,7 @@ async def test_a_failure_after_the_writes_rolls_all_of_them_back(container: Cont
 async def test_events_written_in_several_inserts_keep_their_order(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given a batch whose events take several INSERTs (three events per statement here)
+    # given a batch whose events take several INSERTs (three rows, one per order, each)
     monkeypatch.setattr(outbox_adapter, "EVENTS_PER_INSERT", 3)
     tenant = await make_tenant(container)
     ids = await make_orders(container, tenant, 5)
@@ -289,10 +291,10 @@ async def test_events_written_in_several_inserts_keep_their_order(
     )
     # then all ten events are there, numbered in the order they were made
     async with container.engine.connect() as conn:
-        rows = (
-            await conn.execute(select(outbox.c.order_id, outbox.c.sequence).order_by(outbox.c.id))
-        ).all()
-    assert [tuple(r) for r in rows] == [(id_, seq) for id_ in sorted(ids) for seq in (2, 3)]
+        events = await outbox_events(conn)
+    assert [(e.order_id, e.sequence) for e in events] == [
+        (id_, seq) for id_ in sorted(ids) for seq in (2, 3)
+    ]
 
 
 async def _uuids(container: Container, ids: list[int]) -> list[UUID]:

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from alembic import command
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from orderflow.adapters.migrate import alembic_config, current_revision, upgrade
+from orderflow.adapters.migrate import current_revision, downgrade, upgrade
 from orderflow.bootstrap import build
 from orderflow.config import Settings
 from tests.conftest import PG_ADMIN_URL, Database
@@ -46,11 +45,6 @@ async def blank(database: Database, tmp_path: Path) -> AsyncIterator[AsyncEngine
         await admin.close()
 
 
-async def _downgrade(engine: AsyncEngine, revision: str) -> None:
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
-
-
 async def _scalar(engine: AsyncEngine, sql: str) -> object:
     async with engine.connect() as conn:
         return (await conn.execute(text(sql))).scalar()
@@ -78,7 +72,7 @@ async def test_0006_fills_search_for_existing_orders_and_downgrades(blank: Async
     if pg:  # the trigram index moved from orders to order_search
         assert await _indexes(blank) == {"ix_order_search_trgm"}
 
-    await _downgrade(blank, "0005")
+    await downgrade(blank, "0005")
     assert await current_revision(blank) == "0005"
     if pg:
         assert await _indexes(blank) == {"ix_orders_search_trgm"}
@@ -112,7 +106,7 @@ async def test_0007_queues_the_undispatched_events_and_downgrades(blank: AsyncEn
         await conn.execute(text("DELETE FROM outbox_pending WHERE outbox_id = 2"))
     assert await _scalar(blank, "SELECT count(*) FROM outbox_pending") == 1
 
-    await _downgrade(blank, "0006")
+    await downgrade(blank, "0006")
     undispatched = "SELECT count(*) FROM outbox WHERE dispatched_at IS NULL"
     assert await _scalar(blank, undispatched) == 1  # event 3: not fanned out yet
     async with blank.begin() as conn:  # no trigger left behind to write to a dropped table
@@ -142,7 +136,64 @@ async def test_0008_gives_existing_orders_uuids_pins_old_keys_and_downgrades(
     async with blank.begin() as conn:  # an insert that gives no UUID (the release before) gets one
         await conn.execute(text(_ORDER.replace("261127ABC", "261127ABD")))
     assert await _scalar(blank, "SELECT count(DISTINCT uuid) FROM orders") == 2
-    await _downgrade(blank, "0007")
+    await downgrade(blank, "0007")
     assert await current_revision(blank) == "0007"
     await upgrade(blank)
     assert await _scalar(blank, "SELECT count(uuid) FROM orders") == 2
+
+
+_ENDPOINT = (
+    "INSERT INTO webhook_endpoints (id, business_id, url, secret, is_active, contract, "
+    "created_at, updated_at) VALUES (1, 1, 'https://example.com/hook', 's', true, "
+    "'2025-01-01', '2026-11-27 01:00:00+00', '2026-11-27 01:00:00+00')"
+)
+_DELIVERY = (
+    "INSERT INTO webhook_deliveries (id, business_id, endpoint_id, outbox_id, event_id, "
+    "event_type, order_id, sequence, status, attempts, max_attempts, next_attempt_at, "
+    "created_at, updated_at) VALUES ({id}, 1, 1, 1, 'evt_1', '{type}', NULL, 1, 'pending', 1, "
+    "8, '2026-11-27 01:00:00+00', '2026-11-27 01:00:00+00', '2026-11-27 01:00:00+00')"
+)
+_ATTEMPT = (
+    "INSERT INTO webhook_attempts (delivery_id, number, attempted_at, status_code, latency_ms) "
+    "VALUES (1, 1, '2026-11-27 01:00:00+00', 500, 12)"
+)
+
+
+async def test_0011_keeps_deliveries_and_attempts_and_lets_one_row_have_two(
+    blank: AsyncEngine,
+) -> None:
+    # given an event with a delivery that was attempted once (the release before)
+    await upgrade(blank, "0010")
+    async with blank.begin() as conn:
+        for sql in (_BUSINESS, _event(1, None), _ENDPOINT):
+            await conn.execute(text(sql))
+        await conn.execute(text(_DELIVERY.format(id=1, type="order.created")))
+        await conn.execute(text(_ATTEMPT))
+    # when the schema moves to one row per order change
+    await upgrade(blank, "0011")
+    # then the delivery and its attempt are there, and still refer to each other
+    joined = (
+        "SELECT count(*) FROM webhook_attempts a "
+        "JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.status = 'pending'"
+    )
+    assert await _scalar(blank, joined) == 1
+    # and a second delivery of the same row to the same endpoint, for its other event, fits
+    async with blank.begin() as conn:
+        await conn.execute(text(_DELIVERY.format(id=2, type="order.payment_status_changed")))
+    # and the relay's partial indexes came back as they were
+    if blank.dialect.name == "sqlite":
+        indexes = "SELECT sql FROM sqlite_master WHERE name = 'ix_webhook_deliveries_due'"
+    else:
+        indexes = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_webhook_deliveries_due'"
+    assert "pending" in str(await _scalar(blank, indexes))
+    # and going back refuses only while a row holds two events
+    async with blank.begin() as conn:
+        await conn.execute(text("DELETE FROM webhook_deliveries WHERE id = 2"))
+        await conn.execute(text("UPDATE outbox SET next_event_type = 'order.updated'"))
+    with pytest.raises(RuntimeError, match="second events"):
+        await downgrade(blank, "0010")
+    async with blank.begin() as conn:
+        await conn.execute(text("UPDATE outbox SET next_event_type = NULL"))
+    await downgrade(blank, "0010")
+    assert await _scalar(blank, joined) == 1
+    await upgrade(blank)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, cast, delete, exists, insert, literal, select, update
+from sqlalchemy import bindparam, case, cast, delete, exists, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Integer, String
 
@@ -72,15 +72,18 @@ class SqlDeliveryQueue:
         ).all()
         if not ids:
             return 0
+        # A row holds one event, or two (`next_event_type`, numbered one on): one delivery per
+        # event and subscribed active endpoint.
+        second = S.c.event_type == OB.c.next_event_type
         source = (
             select(
                 E.c.id,
                 OB.c.business_id,
                 OB.c.id,
-                OB.c.event_id,
-                OB.c.event_type,
+                case((second, OB.c.next_event_id), else_=OB.c.event_id),
+                S.c.event_type,
                 OB.c.order_id,
-                OB.c.sequence,
+                OB.c.sequence + case((second, 1), else_=0),
                 cast(literal(PENDING), String(16)),
                 cast(literal(0), Integer),
                 cast(literal(max_attempts), Integer),
@@ -90,11 +93,13 @@ class SqlDeliveryQueue:
             )
             .select_from(
                 OB.join(E, E.c.business_id == OB.c.business_id).join(
-                    S, (S.c.endpoint_id == E.c.id) & (S.c.event_type == OB.c.event_type)
+                    S,
+                    (S.c.endpoint_id == E.c.id)
+                    & S.c.event_type.in_([OB.c.event_type, OB.c.next_event_type]),
                 )
             )
             .where(OB.c.id.in_(ids), E.c.is_active.is_(True), E.c.deleted_at.is_(None))
-            .order_by(OB.c.id, E.c.id)
+            .order_by(OB.c.id, second, E.c.id)
         )
         names = [
             "endpoint_id",
@@ -132,7 +137,9 @@ class SqlDeliveryQueue:
             earlier.c.endpoint_id == D.c.endpoint_id,
             earlier.c.order_id == D.c.order_id,
             earlier.c.status == PENDING,
-            earlier.c.outbox_id < D.c.outbox_id,
+            # Earlier in the outbox, or the first event of the same row.
+            (earlier.c.outbox_id < D.c.outbox_id)
+            | ((earlier.c.outbox_id == D.c.outbox_id) & (earlier.c.sequence < D.c.sequence)),
         )
         due = (
             select(D.c.id)
@@ -164,8 +171,9 @@ class SqlDeliveryQueue:
                 D.c.max_attempts,
                 E.c.url,
                 E.c.secret,
-                OB.c.event_id,
-                OB.c.event_type,
+                D.c.event_id,
+                D.c.event_type,
+                D.c.sequence,
                 OB.c.created_at,
                 OB.c.payload,
                 OB.c.order_id,
@@ -197,6 +205,7 @@ class SqlDeliveryQueue:
                 event_id=r.event_id,
                 event_type=r.event_type,
                 occurred_at=r.created_at,
+                sequence=r.sequence,
                 data=r.payload.encode(),
                 contract=r.contract,
                 order_id=r.order_id,

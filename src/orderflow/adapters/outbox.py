@@ -24,6 +24,8 @@ _COLUMNS = (
     BulkColumn("order_id", "bigint"),
     BulkColumn("sequence", "integer"),
     BulkColumn("payload", "text"),
+    BulkColumn("next_event_type", "text"),
+    BulkColumn("next_event_id", "text"),
 )
 EVENTS_PER_INSERT = 5_000
 _NAMES = ", ".join(c.name for c in _COLUMNS)
@@ -38,8 +40,16 @@ def _insert_events(dialect: SqlDialect) -> TextClause:
     ).bindparams(bindparam("now", type_=outbox.c.created_at.type))
 
 
-def _row(e: OutboxEvent) -> tuple[str, str, int | None, int | None, str]:
-    return (e.event_id, e.event_type, e.order_id, e.sequence, e.payload.decode())
+def _row(e: OutboxEvent) -> tuple[str, str, int | None, int | None, str, str | None, str | None]:
+    return (
+        e.event_id,
+        e.event_type,
+        e.order_id,
+        e.sequence,
+        e.payload.decode(),
+        e.next_event_type,
+        e.next_event_id,
+    )
 
 
 class SqlOutbox:

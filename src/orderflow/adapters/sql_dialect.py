@@ -67,6 +67,25 @@ class SqlDialect:
             return None
         return text("SELECT pg_try_advisory_xact_lock(:key)").bindparams(key=key)
 
+    # -- migrations -----------------------------------------------------------------------------
+
+    @property
+    def checks_foreign_keys_after_migrating(self) -> bool:
+        """SQLite: a migration that rebuilds a table others refer to runs with foreign keys
+        off (SQLite's own advice), then checks every reference before it commits (see
+        `foreign_keys` and `broken_foreign_keys`). PostgreSQL alters tables in place."""
+        return not self.postgres
+
+    @staticmethod
+    def foreign_keys(on: bool) -> str:
+        """SQLite's switch for foreign key checks (it means nothing inside a transaction)."""
+        return f"PRAGMA foreign_keys={'ON' if on else 'OFF'}"
+
+    @staticmethod
+    def broken_foreign_keys() -> str:
+        """SQLite: the rows whose references point nowhere."""
+        return "PRAGMA foreign_key_check"
+
     # -- lists and tables of values as one parameter -------------------------------------------
 
     def any_of(

@@ -171,6 +171,10 @@ outbox = Table(
     Column("sequence", Integer, nullable=True),
     Column("payload", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # A change that moves both statuses stores its two events in one row (migration 0011): the
+    # second is `next_event_type`, numbered `sequence + 1`, with its own id.
+    Column("next_event_type", String(64), nullable=True),
+    Column("next_event_id", String(40), nullable=True),
     # Written by the relay until migration 0007 (the release before uses it); now unused.
     Column("dispatched_at", UTCDateTime(), nullable=True),
 )
@@ -225,7 +229,7 @@ webhook_deliveries = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("delivered_at", UTCDateTime(), nullable=True),
-    UniqueConstraint("endpoint_id", "outbox_id"),
+    UniqueConstraint("endpoint_id", "outbox_id", "event_type"),
     Index("ix_webhook_deliveries_endpoint_id_id", "endpoint_id", "id"),
     Index("ix_webhook_deliveries_outbox_id", "outbox_id"),  # housekeeping (migration 0010)
     # The relay's two questions: what is due, and is an earlier event of this order still pending.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import operator
 import secrets
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Iterator, Mapping
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,8 @@ from orderflow.domain.lifecycle import (
     PAYMENT_FIELDS,
     PAYMENT_TIME_FIELDS,
     STATUS_TIME_FIELDS,
+    OrderStatus,
+    PaymentStatus,
 )
 from orderflow.services.records import AppliedChange, OrderRow, OrderSnapshot, OutboxEvent
 
@@ -37,7 +39,7 @@ def _dumps(data: Mapping[str, Any]) -> bytes:
     return bytes(memoryview(orjson.dumps(data, option=orjson.OPT_UTC_Z)))
 
 
-# Payload keys in order; positions from _FIELDS_AT on are the order's own fields.
+# Each event's keys, in the order its webhook `data` has them.
 _STATUS_KEYS = (
     "id",
     "order_id",
@@ -57,46 +59,6 @@ _PAYMENT_KEYS = (
     *PAYMENT_TIME_FIELDS,
     "sequence",
 )
-_FIELDS_AT = 5
-_CREATED_KEYS = tuple(f.name for f in fields(OrderRow) if f.name != "version")
-_status_fields = operator.attrgetter(*STATUS_TIME_FIELDS)
-_payment_fields = operator.attrgetter(*PAYMENT_FIELDS, *PAYMENT_TIME_FIELDS)
-
-
-@dataclass(frozen=True, slots=True)
-class _Overrides:
-    """The payload positions a change writes over the order's fields (the entered status's
-    time, the payment fields given): the same for every order with the same decision and
-    target, so worked out once per batch, not per order."""
-
-    status: tuple[tuple[int, Any], ...]
-    payment: tuple[tuple[int, Any], ...]
-
-
-def _overrides(change: AppliedChange, now: datetime) -> _Overrides:
-    d, details = change.decision, change.target.details
-    status: dict[str, Any] = {}
-    if d.entered_status is not None:
-        status[f"{d.entered_status.value}_time"] = now
-    payment = {
-        name: value for name in PAYMENT_FIELDS if (value := getattr(details, name)) is not None
-    }
-    if d.entered_payment_status is not None:
-        payment[f"{d.entered_payment_status.value}_time"] = now
-    return _Overrides(
-        tuple((_STATUS_KEYS.index(k), v) for k, v in status.items()),
-        tuple((_PAYMENT_KEYS.index(k), v) for k, v in payment.items()),
-    )
-
-
-def _payload(
-    keys: tuple[str, ...], values: list[Any], overrides: Iterable[tuple[int, Any]]
-) -> bytes:
-    for position, value in overrides:
-        values[position] = value
-    return _dumps(dict(zip(keys, values, strict=True)))
-
-
 # `order.updated`: the order's statuses and every detail a change can write, after the change.
 _UPDATED_KEYS = (
     "id",
@@ -108,96 +70,119 @@ _UPDATED_KEYS = (
     "shipment_receipt",
     "sequence",
 )
+_DELETED_KEYS = ("id", "order_id", "last_updated_at", "status", "payment_status", "sequence")
+_EVENT_KEYS: dict[str, tuple[str, ...]] = {
+    EventType.ORDER_STATUS_CHANGED: _STATUS_KEYS,
+    EventType.ORDER_PAYMENT_STATUS_CHANGED: _PAYMENT_KEYS,
+    EventType.ORDER_UPDATED: _UPDATED_KEYS,
+    EventType.ORDER_DELETED: _DELETED_KEYS,
+}
+_CREATED_KEYS = tuple(f.name for f in fields(OrderRow) if f.name != "version")
+_status_times = operator.attrgetter(*STATUS_TIME_FIELDS)
+_payment_fields = operator.attrgetter(*PAYMENT_FIELDS, *PAYMENT_TIME_FIELDS)
+# What the relay knows without the payload: the outbox row's order id and time, the delivery's
+# sequence number.
+_FROM_THE_ROW = frozenset({"id", "last_updated_at", "sequence"})
 
 
-def _updated_payload(change: AppliedChange, now: datetime, sequence: int) -> bytes:
-    before, target = change.before, change.target
+def _stored(data: dict[str, Any]) -> bytes:
+    """The stored form of change events' data: without what the row holds, without nulls."""
+    return _dumps({k: v for k, v in data.items() if v is not None and k not in _FROM_THE_ROW})
+
+
+def event_data(
+    event_type: str, stored: bytes, order_id: int | None, sequence: int | None, at: datetime
+) -> bytes:
+    """One event's `data` (the object orderflow has always sent) from its outbox row's stored
+    form: the event's keys in order, those the row holds filled in, those left out null. Rows
+    written before migration 0011 stored every key: they come back as they are."""
+    keys = _EVENT_KEYS.get(event_type)
+    if keys is None:  # `order.created` and anything else is stored whole
+        return stored
+    data = orjson.loads(stored)
+    data.setdefault("id", order_id)
+    data.setdefault("last_updated_at", at)
+    data.setdefault("sequence", sequence)
+    return _dumps({k: data.get(k) for k in keys})
+
+
+def _status_part(change: AppliedChange, entered: OrderStatus, now: datetime) -> dict[str, Any]:
+    before = change.before
+    data: dict[str, Any] = {"status": entered, "previous_status": before.status}
+    data.update(zip(STATUS_TIME_FIELDS, _status_times(before), strict=True))
+    # Entered now, or on the day given with the change.
+    data[f"{entered.value}_time"] = change.entered_at or now
+    return data
+
+
+def _payment_part(change: AppliedChange, entered: PaymentStatus, now: datetime) -> dict[str, Any]:
+    before, details = change.before, change.target.details
     data: dict[str, Any] = {
-        "id": before.id,
-        "order_id": before.order_id,
-        "last_updated_at": now,
-        "status": before.status,
-        "payment_status": before.payment_status,
+        "payment_status": entered,
+        "previous_payment_status": before.payment_status,
     }
+    data.update(zip((*PAYMENT_FIELDS, *PAYMENT_TIME_FIELDS), _payment_fields(before), strict=True))
+    for name in PAYMENT_FIELDS:
+        if (given := getattr(details, name)) is not None:
+            data[name] = given
+    data[f"{entered.value}_time"] = now
+    return data
+
+
+def _updated_part(change: AppliedChange) -> dict[str, Any]:
+    before, target = change.before, change.target
+    data: dict[str, Any] = {"status": before.status, "payment_status": before.payment_status}
     for name in PAYMENT_FIELDS:
         given = getattr(target.details, name)
         data[name] = getattr(before, name) if given is None else given
     given_receipt = target.shipment_receipt
     data["shipment_receipt"] = before.shipment_receipt if given_receipt is None else given_receipt
-    data["sequence"] = sequence
-    return _dumps(data)
+    return data
 
 
 def change_events(changes: list[AppliedChange], now: datetime) -> Iterator[OutboxEvent]:
-    """`order.status_changed` and `order.payment_status_changed` events, numbered per order;
-    `order.updated` for an order whose statuses stay put and whose details change."""
+    """One outbox row per changed order: `order.status_changed` and/or
+    `order.payment_status_changed`, numbered on from the order's version, both in one row when
+    both statuses move; `order.updated` for an order whose statuses stay put and whose details
+    change."""
     event_ids = iter(new_event_ids(sum(c.events for c in changes)))
-    overrides: dict[tuple[int, int], _Overrides] = {}
     for change in changes:
         before, d = change.before, change.decision
-        # Decisions and targets are shared by the orders they apply to (see change_status).
-        key = (id(d), id(change.target))
-        over = overrides.get(key)
-        if over is None:
-            over = overrides[key] = _overrides(change, now)
-        sequence = before.version
+        data: dict[str, Any] = {"order_id": before.order_id}
+        types: list[str] = []
         if not d.changes:
-            sequence += 1
-            yield OutboxEvent(
-                next(event_ids),
-                EventType.ORDER_UPDATED,
-                before.id,
-                sequence,
-                _updated_payload(change, now, sequence),
-                now,
-            )
-            continue
+            data.update(_updated_part(change))
+            types.append(EventType.ORDER_UPDATED)
         if d.entered_status is not None:
-            sequence += 1
-            # Statuses are StrEnums: orjson writes their values.
-            values = [before.id, before.order_id, now, d.status, before.status]
-            values += _status_fields(before)
-            values.append(sequence)
-            status_over: Iterable[tuple[int, Any]] = over.status
-            if change.entered_at is not None:  # entered on a day given with the change
-                entered = (_STATUS_KEYS.index(f"{d.entered_status.value}_time"), change.entered_at)
-                status_over = (*over.status, entered)
-            yield OutboxEvent(
-                next(event_ids),
-                EventType.ORDER_STATUS_CHANGED,
-                before.id,
-                sequence,
-                _payload(_STATUS_KEYS, values, status_over),
-                now,
-            )
+            data.update(_status_part(change, d.entered_status, now))
+            types.append(EventType.ORDER_STATUS_CHANGED)
         if d.entered_payment_status is not None:
-            sequence += 1
-            values = [before.id, before.order_id, now, d.payment_status, before.payment_status]
-            values += _payment_fields(before)
-            values.append(sequence)
-            yield OutboxEvent(
-                next(event_ids),
-                EventType.ORDER_PAYMENT_STATUS_CHANGED,
-                before.id,
-                sequence,
-                _payload(_PAYMENT_KEYS, values, over.payment),
-                now,
-            )
+            data.update(_payment_part(change, d.entered_payment_status, now))
+            types.append(EventType.ORDER_PAYMENT_STATUS_CHANGED)
+        first = next(event_ids)
+        second = next(event_ids) if len(types) == 2 else None
+        yield OutboxEvent(
+            first,
+            types[0],
+            before.id,
+            before.version + 1,
+            _stored(data),
+            now,
+            next_event_type=types[1] if second else None,
+            next_event_id=second,
+        )
 
 
 def deleted_event(order: OrderSnapshot, now: datetime) -> OutboxEvent:
     """The `order.deleted` event of an order deleted at `now` (its last event)."""
     sequence = order.version + 1
     data = {
-        "id": order.id,
         "order_id": order.order_id,
-        "last_updated_at": now,
         "status": order.status,
         "payment_status": order.payment_status,
-        "sequence": sequence,
     }
     return OutboxEvent(
-        new_event_id(), EventType.ORDER_DELETED, order.id, sequence, _dumps(data), now
+        new_event_id(), EventType.ORDER_DELETED, order.id, sequence, _stored(data), now
     )
 
 

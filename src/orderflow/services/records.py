@@ -96,12 +96,19 @@ class AppliedChange:
 
 @dataclass(frozen=True, slots=True)
 class OutboxEvent:
+    """One outbox row: an event, or the two events of one order change that moves both
+    statuses (`order.status_changed` numbered `sequence`, then `next_event_type` numbered
+    `sequence + 1`). `payload` is the stored form the relay renders each event from (see
+    `order_events.event_data`)."""
+
     event_id: str
     event_type: str
     order_id: int | None
     sequence: int | None
     payload: bytes
     created_at: datetime
+    next_event_type: str | None = None
+    next_event_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,7 +76,8 @@ class ClaimedDelivery:
     event_id: str
     event_type: str
     occurred_at: datetime
-    data: bytes  # the event's JSON object as stored
+    sequence: int | None  # the event's number in its order's history
+    data: bytes  # the outbox row's payload as stored (see `order_events.event_data`)
     contract: str  # the endpoint's contract version, which renders `data`
     order_id: int | None  # the order's numeric id
     order_uuid: str | None  # and its UUID and creation time, read with the delivery

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from orderflow.domain.webhooks import DeliveryStatus, RetrySchedule, envelope, signed_headers
 from orderflow.services.change_status import Clock, utc_now
+from orderflow.services.order_events import event_data
 from orderflow.services.unit_of_work import UnitOfWorkFactory
 from orderflow.services.webhook_ports import (
     ClaimedDelivery,
@@ -28,8 +29,15 @@ from orderflow.services.webhook_ports import (
 
 
 def stored_data(delivery: ClaimedDelivery) -> bytes:
-    """The event's data exactly as stored (a relay that knows no contract versions)."""
-    return delivery.data
+    """The event's data as orderflow has always sent it (a relay that knows no contract
+    versions), from its outbox row."""
+    return event_data(
+        delivery.event_type,
+        delivery.data,
+        delivery.order_id,
+        delivery.sequence,
+        delivery.occurred_at,
+    )
 
 
 @dataclass(frozen=True, slots=True)

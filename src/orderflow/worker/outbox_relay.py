@@ -18,7 +18,7 @@ from orderflow.services.webhook_ports import (
     UrlGuard,
     WebhookSender,
 )
-from orderflow.services.webhook_relay import RelayConfig, relay_round
+from orderflow.services.webhook_relay import RelayConfig, relay_round, stored_data
 
 log = logging.getLogger("orderflow.relay")
 
@@ -28,7 +28,7 @@ def rendered(delivery: ClaimedDelivery) -> bytes:
     return render_data(
         delivery.contract,
         delivery.event_type,
-        delivery.data,
+        stored_data(delivery),
         delivery.business_id,
         delivery.business_name,
         delivery.order_uuid,
