@@ -2,8 +2,9 @@
 
 Per batch: lock the rows in id order, update them (status, payment status, version, the entered
 `<status>_time`s, the payment fields), insert one history row per order and one outbox row per
-event, commit. No HTTP, no validation, no serialisation: the per-row values and the event payloads
-are computed before the clock starts. Same drivers as orderflow: asyncpg, and aiosqlite (sqlite3).
+changed order (holding its one or two events, as orderflow's), commit. No HTTP, no validation, no
+serialisation: the per-row values and the event payloads are computed before the clock starts.
+Same drivers as orderflow: asyncpg, and aiosqlite (sqlite3).
 """
 
 from __future__ import annotations
@@ -81,8 +82,8 @@ class PostgresFloor:
     )
     OUTBOX = (
         "INSERT INTO outbox (business_id, event_id, event_type, order_id, sequence, payload, "
-        "created_at) SELECT $1, v.*, $2 FROM unnest($3::text[], $4::text[], $5::bigint[], "
-        "$6::int[], $7::text[]) AS v"
+        "next_event_type, next_event_id, created_at) SELECT $1, v.*, $2 FROM unnest($3::text[], "
+        "$4::text[], $5::bigint[], $6::int[], $7::text[], $8::text[], $9::text[]) AS v"
     )
 
     def __init__(self, conn: asyncpg.Connection, business_id: int) -> None:
@@ -137,6 +138,8 @@ class PostgresFloor:
                     [e.order_id for e in events],
                     [e.sequence for e in events],
                     [e.payload for e in events],
+                    [e.next_event_type for e in events],
+                    [e.next_event_id for e in events],
                 )
         return time.perf_counter() - start
 
@@ -173,8 +176,9 @@ class SqliteFloor:
     )
     OUTBOX = (
         "INSERT INTO outbox (business_id, event_id, event_type, order_id, sequence, payload, "
-        "created_at) SELECT :b, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, "
-        ":now FROM json_each(:rows)"
+        "next_event_type, next_event_id, created_at) SELECT :b, value ->> 0, value ->> 1, "
+        "value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, :now "
+        "FROM json_each(:rows)"
     )
 
     def __init__(self, conn: aiosqlite.Connection, business_id: int) -> None:
@@ -217,7 +221,18 @@ class SqliteFloor:
             )
             if events:
                 outbox = orjson.dumps(
-                    [(e.event_id, e.event_type, e.order_id, e.sequence, e.payload) for e in events]
+                    [
+                        (
+                            e.event_id,
+                            e.event_type,
+                            e.order_id,
+                            e.sequence,
+                            e.payload,
+                            e.next_event_type,
+                            e.next_event_id,
+                        )
+                        for e in events
+                    ]
                 ).decode()
                 await conn.execute(self.OUTBOX, {"b": b, "now": now, "rows": outbox})
             await conn.execute("COMMIT")

@@ -109,46 +109,58 @@ def event_id() -> str:
     return "evt_" + secrets.token_hex(12)
 
 
-def _sample_payloads() -> tuple[str, str]:
-    now = datetime(2026, 11, 27, 5, 31, 56, 123456, tzinfo=UTC)
-    common = {"id": 123456, "order_id": "261127QWERTY12", "last_updated_at": now}
-    status = {
-        **common,
+def _sample_payload() -> str:
+    # orderflow's stored form (services/order_events.py) for a pending, unpaid order moved to
+    # shipped + paid: no nulls, nothing the row's columns hold, no time of a status entered now.
+    then = datetime(2026, 11, 27, 5, 31, 56, 123456, tzinfo=UTC)
+    stored = {
+        "order_id": "261127QWERTY12",
         "status": "shipped",
         "previous_status": "pending",
-        **dict.fromkeys(STATUS_TIMES, now),
-        "sequence": 2,
-    }
-    payment = {
-        **common,
+        "pending_time": then,
         "payment_status": "paid",
         "previous_payment_status": "unpaid",
         **PAYMENT_FIELDS,
-        "rtsproof_url": None,
-        **dict.fromkeys(PAYMENT_TIMES, now),
-        "sequence": 3,
+        "unpaid_time": then,
     }
-    dump = orjson.OPT_UTC_Z
-    return orjson.dumps(status, option=dump).decode(), orjson.dumps(payment, option=dump).decode()
+    return orjson.dumps(stored, option=orjson.OPT_UTC_Z).decode()
 
 
-# Payloads of the size orderflow writes; the floor inserts these instead of building its own.
-STATUS_PAYLOAD, PAYMENT_PAYLOAD = _sample_payloads()
+# A payload of the size orderflow writes; the floor inserts it instead of building its own.
+STORED_PAYLOAD = _sample_payload()
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """One outbox row: one event, or two (the second `next_event_type`)."""
+
     event_id: str
     event_type: str
     order_id: int
     sequence: int
     payload: str
+    next_event_type: str | None
+    next_event_id: str | None
 
 
 def events_for(rows: list[Row]) -> Iterator[Event]:
-    """The outbox rows the floor writes: one per status or payment status entered."""
+    """The outbox rows the floor writes, as orderflow does: one per changed order, holding an
+    event per status entered."""
     for r in rows:
+        kinds = []
         if r.entered_status is not None:
-            yield Event(event_id(), "order.status_changed", r.id, 2, STATUS_PAYLOAD)
+            kinds.append("order.status_changed")
         if r.entered_payment is not None:
-            yield Event(event_id(), "order.payment_status_changed", r.id, 3, PAYMENT_PAYLOAD)
+            kinds.append("order.payment_status_changed")
+        if not kinds:
+            continue
+        second = kinds[1] if len(kinds) == 2 else None
+        yield Event(
+            event_id(),
+            kinds[0],
+            r.id,
+            2,
+            STORED_PAYLOAD,
+            second,
+            event_id() if second else None,
+        )

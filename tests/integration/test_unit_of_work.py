@@ -70,12 +70,12 @@ async def test_a_sqlalchemy_statement_first_in_the_unit_runs_inside_its_transact
 async def test_a_write_the_database_refuses_fails_the_change_and_keeps_none_of_it(
     container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given orders, and event ids that collide (the outbox INSERT breaks a unique constraint,
-    # in the database, after the UPDATE and the history INSERT)
+    # given orders, and an event without a type (the outbox INSERT breaks a NOT NULL
+    # constraint, in the database, after the UPDATE and the history INSERT)
     tenant = await make_tenant(container)
     ids = await make_orders(container, tenant, 3)
     history_before = await _count(container, order_status_history)
-    monkeypatch.setattr(change_status_service, "change_events", _colliding_events)
+    monkeypatch.setattr(change_status_service, "change_events", _refused_events)
     # when the change runs, the database's refusal reaches the caller
     with pytest.raises(sa_exc.IntegrityError):
         await change_status(
@@ -96,8 +96,8 @@ async def test_a_write_the_database_refuses_fails_the_change_and_keeps_none_of_i
     assert result.changed == 3
 
 
-def _colliding_events(*_: object) -> list[OutboxEvent]:
-    return [_event("evt_same"), _event("evt_same")]
+def _refused_events(*_: object) -> list[OutboxEvent]:
+    return [OutboxEvent("evt_untyped", None, None, None, b"{}", NOW)]  # type: ignore[arg-type]
 
 
 async def test_changing_another_businesss_webhook_writes_nothing(container: Container) -> None:

@@ -115,7 +115,20 @@ def test_a_change_of_both_statuses_is_one_row_holding_both_events() -> None:
     # the row stores neither nulls nor what the row's own columns hold
     stored = orjson.loads(row.payload)
     assert None not in stored.values()
-    assert {"id", "last_updated_at", "sequence"}.isdisjoint(stored)
+    assert {"id", "last_updated_at", "sequence", "confirmed_time", "paid_time"}.isdisjoint(stored)
+
+
+def test_a_status_entered_on_a_given_day_keeps_that_day() -> None:
+    before = _snapshot(OrderStatus.READY, PaymentStatus.PAID)
+    day = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    target = Target(OrderStatus.SHIPPED)
+    decision = decide(before.status, before.payment_status, target)
+    change = AppliedChange(before, decision, target, day)
+
+    (row,) = change_events([change], NOW)
+
+    ((_, _, data),) = _events(row)
+    assert data["shipped_time"] == "2026-12-01T17:00:00Z" and data["last_updated_at"] == Z
 
 
 def test_a_change_of_one_status_is_one_event() -> None:

@@ -165,7 +165,9 @@ outbox = Table(
     metadata,
     Column("id", IdType, primary_key=True, autoincrement=True),
     Column("business_id", BigInteger, nullable=False),
-    Column("event_id", String(40), nullable=False, unique=True),
+    # Random (96 bits): not indexed since migration 0011, which dropped its unique index on
+    # PostgreSQL (SQLite keeps it: dropping it there means rebuilding the table).
+    Column("event_id", String(40), nullable=False),
     Column("event_type", String(64), nullable=False),
     Column("order_id", BigInteger, nullable=True),
     Column("sequence", Integer, nullable=True),

@@ -86,7 +86,8 @@ _FROM_THE_ROW = frozenset({"id", "last_updated_at", "sequence"})
 
 
 def _stored(data: dict[str, Any]) -> bytes:
-    """The stored form of change events' data: without what the row holds, without nulls."""
+    """The stored form of change events' data: without what the row holds (and the time of a
+    status entered at the row's time), without nulls."""
     return _dumps({k: v for k, v in data.items() if v is not None and k not in _FROM_THE_ROW})
 
 
@@ -103,19 +104,24 @@ def event_data(
     data.setdefault("id", order_id)
     data.setdefault("last_updated_at", at)
     data.setdefault("sequence", sequence)
+    # The status a change event entered was entered at the row's time unless stored otherwise.
+    if event_type == EventType.ORDER_STATUS_CHANGED:
+        data.setdefault(f"{data['status']}_time", at)
+    elif event_type == EventType.ORDER_PAYMENT_STATUS_CHANGED:
+        data.setdefault(f"{data['payment_status']}_time", at)
     return _dumps({k: data.get(k) for k in keys})
 
 
-def _status_part(change: AppliedChange, entered: OrderStatus, now: datetime) -> dict[str, Any]:
+def _status_part(change: AppliedChange, entered: OrderStatus) -> dict[str, Any]:
     before = change.before
     data: dict[str, Any] = {"status": entered, "previous_status": before.status}
     data.update(zip(STATUS_TIME_FIELDS, _status_times(before), strict=True))
-    # Entered now, or on the day given with the change.
-    data[f"{entered.value}_time"] = change.entered_at or now
+    # Entered on the day given with the change, or now: the row's own time, not stored again.
+    data[f"{entered.value}_time"] = change.entered_at
     return data
 
 
-def _payment_part(change: AppliedChange, entered: PaymentStatus, now: datetime) -> dict[str, Any]:
+def _payment_part(change: AppliedChange, entered: PaymentStatus) -> dict[str, Any]:
     before, details = change.before, change.target.details
     data: dict[str, Any] = {
         "payment_status": entered,
@@ -125,7 +131,7 @@ def _payment_part(change: AppliedChange, entered: PaymentStatus, now: datetime) 
     for name in PAYMENT_FIELDS:
         if (given := getattr(details, name)) is not None:
             data[name] = given
-    data[f"{entered.value}_time"] = now
+    data[f"{entered.value}_time"] = None  # entered now: the row's own time, not stored again
     return data
 
 
@@ -154,10 +160,10 @@ def change_events(changes: list[AppliedChange], now: datetime) -> Iterator[Outbo
             data.update(_updated_part(change))
             types.append(EventType.ORDER_UPDATED)
         if d.entered_status is not None:
-            data.update(_status_part(change, d.entered_status, now))
+            data.update(_status_part(change, d.entered_status))
             types.append(EventType.ORDER_STATUS_CHANGED)
         if d.entered_payment_status is not None:
-            data.update(_payment_part(change, d.entered_payment_status, now))
+            data.update(_payment_part(change, d.entered_payment_status))
             types.append(EventType.ORDER_PAYMENT_STATUS_CHANGED)
         first = next(event_ids)
         second = next(event_ids) if len(types) == 2 else None

@@ -5,7 +5,8 @@ event, each repeating the order's fields. Now it makes one: `outbox.next_event_t
 `outbox.next_event_id` name its second event (numbered `sequence + 1`), and the relay renders
 both webhook events from the one stored payload (services/order_events.py, `event_data`). An
 endpoint subscribed to both gets two deliveries of one row, so a delivery is unique per endpoint,
-row and event type.
+row and event type. On PostgreSQL the unique index on `outbox.event_id` goes: event ids are
+random and never looked up, and it was ~50 bytes of every row.
 
 On PostgreSQL the unique constraint is replaced in place (a short lock on `webhook_deliveries`,
 which only the relay writes: change-status does not wait). SQLite cannot drop a constraint, so
@@ -99,6 +100,10 @@ def upgrade() -> None:
     op.add_column("outbox", sa.Column("next_event_type", sa.String(64), nullable=True))
     op.add_column("outbox", sa.Column("next_event_id", sa.String(40), nullable=True))
     _replace_unique(_OLD_UNIQUE, _NEW_UNIQUE, ("endpoint_id", "outbox_id", "event_type"))
+    if op.get_bind().dialect.name == "postgresql":
+        # Event ids are random (96 bits) and nothing looks an event up by its id: the index was
+        # ~50 bytes per row on every change. SQLite keeps it (a table rebuild to drop).
+        op.drop_constraint("uq_outbox_event_id", "outbox", type_="unique")
 
 
 def downgrade() -> None:
@@ -110,6 +115,8 @@ def downgrade() -> None:
             "outbox rows hold two events each (written by revision 0011's release); "
             "downgrading would lose their second events"
         )
+    if bind.dialect.name == "postgresql":
+        op.create_unique_constraint("uq_outbox_event_id", "outbox", ["event_id"])
     _replace_unique(_NEW_UNIQUE, _OLD_UNIQUE, ("endpoint_id", "outbox_id"))
     for column in ("next_event_id", "next_event_type"):
         op.execute(f"ALTER TABLE outbox DROP COLUMN {column}")
