@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         description="PostgreSQL lock_timeout: a statement waiting this long for rows another "
         "batch holds is run again (up to 6 times), then answered 503.",
     )
+    db_pgbouncer: bool = Field(
+        default=False,
+        description="PostgreSQL through PgBouncer in transaction mode: no prepared statements "
+        "kept across transactions, and no lock_timeout sent at connect (set it on the role or "
+        "database instead, see docs/scaling.md).",
+    )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite busy timeout.")
     secret_key: SecretStr = Field(
         default=SecretStr(DEV_SECRET_KEY),

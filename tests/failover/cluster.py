@@ -41,11 +41,13 @@ def missing_tools() -> list[str]:
     return missing
 
 
-def _run_as() -> list[str]:
+def as_postgres_user() -> list[str]:
+    """The command prefix that runs a server as the `postgres` user when this is root (PostgreSQL
+    and PgBouncer refuse to run as root)."""
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
 
-def _give_to_postgres(path: Path) -> None:
+def give_to_postgres(path: Path) -> None:
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(path, user.pw_uid, user.pw_gid)
@@ -132,7 +134,7 @@ class Cluster:
     def start(self, node: Node) -> None:
         log = node.log.open("ab")
         node.process = subprocess.Popen(
-            [*_run_as(), "patroni", str(node.config)],
+            [*as_postgres_user(), "patroni", str(node.config)],
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -160,7 +162,7 @@ class Cluster:
     def stop(self, node: Node) -> None:
         """A clean stop: Patroni shuts PostgreSQL down and gives the leader key up."""
         if node.process is not None:
-            patroni = _children(node.process.pid) if _run_as() else [node.process.pid]
+            patroni = _children(node.process.pid) if as_postgres_user() else [node.process.pid]
             for pid in patroni:
                 os.kill(pid, signal.SIGTERM)
             node.process.wait(timeout=60)
@@ -242,7 +244,7 @@ def patroni_cluster(size: int = 2) -> Iterator[Cluster]:
     standby); everything killed and its directory removed when done."""
     # A directory of its own that the postgres user can reach (pytest's tmp_path is root's only).
     root = Path(tempfile.mkdtemp(prefix="orderflow-patroni-"))
-    _give_to_postgres(root)
+    give_to_postgres(root)
     try:
         yield from _run_cluster(root, size)
     finally:
@@ -263,7 +265,7 @@ def _run_cluster(root: Path, size: int) -> Iterator[Cluster]:
         )
         # JSON is YAML: Patroni reads it as its configuration file.
         node.config.write_text(json.dumps(_node_config(node, etcd_port, root), indent=1))
-        _give_to_postgres(node.config)
+        give_to_postgres(node.config)
         nodes.append(node)
     cluster = Cluster(root, etcd_port, nodes)
     etcd_log = (root / "etcd.log").open("ab")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -23,27 +24,40 @@ def create_engine(settings: Settings) -> AsyncEngine:
     """The engine for `settings.database_url`, tuned for its database."""
     if settings.is_sqlite:
         return _sqlite_engine(settings)
+    server_settings = {"timezone": "UTC", "application_name": "orderflow"}
+    connect_args: dict[str, Any] = {
+        "timeout": settings.db_connect_timeout_s,
+        # A statement with no answer for this long is given up (asyncpg cancels it, or drops
+        # the connection when the cancel gets no answer either): a silent database is a 503.
+        "command_timeout": settings.db_command_timeout_s,
+        "server_settings": server_settings,
+    }
+    url = make_url(settings.async_database_url)
+    if settings.db_pgbouncer:
+        # In transaction mode each transaction may run on another server connection: a
+        # statement prepared in one is unknown in the next. Nothing is cached across them, and
+        # each statement gets a name of its own. PgBouncer refuses startup parameters it does
+        # not know, such as lock_timeout.
+        connect_args["statement_cache_size"] = 0
+        connect_args["prepared_statement_name_func"] = _unique_statement_name
+        url = url.update_query_dict({"prepared_statement_cache_size": "0"})
+    else:
+        # A live server ends a lock wait first, with an error the service retries.
+        server_settings["lock_timeout"] = f"{int(settings.db_lock_timeout_s * 1000)}ms"
     engine = create_async_engine(
-        settings.async_database_url,
+        url,
         pool_size=settings.db_pool_size,
         max_overflow=0,
         pool_timeout=settings.db_pool_timeout_s,
         hide_parameters=True,  # bound values (customer phone, email) never reach logs or errors
-        connect_args={
-            "timeout": settings.db_connect_timeout_s,
-            # A statement with no answer for this long is given up (asyncpg cancels it, or drops
-            # the connection when the cancel gets no answer either): a silent database is a 503.
-            "command_timeout": settings.db_command_timeout_s,
-            "server_settings": {
-                "timezone": "UTC",
-                "application_name": "orderflow",
-                # A live server ends a lock wait first, with an error the service retries.
-                "lock_timeout": f"{int(settings.db_lock_timeout_s * 1000)}ms",
-            },
-        },
+        connect_args=connect_args,
     )
     event.listen(engine.sync_engine, "checkout", _replace_closed_connection)
     return engine
+
+
+def _unique_statement_name() -> str:
+    return f"__orderflow_{uuid.uuid4().hex}__"
 
 
 def _replace_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

@@ -17,7 +17,7 @@ def _window_start(seconds: int, now: float) -> int:
 
 
 class SqlRateCounter:
-    """`RateCounter` on PostgreSQL: one autocommitted upsert per request for all its windows."""
+    """`RateCounter` on PostgreSQL: one upsert per request for all its windows."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -39,9 +39,11 @@ class SqlRateCounter:
             "DO UPDATE SET hits = rate_limit_counters.hits + 1 RETURNING bucket, hits"
         )
         try:
-            async with self._engine.connect() as conn:
+            # In a transaction of its own, not autocommitted: behind PgBouncer in transaction
+            # mode, a statement outside a transaction is prepared on one server connection and
+            # may be run on another.
+            async with self._engine.begin() as conn:
                 try:
-                    conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                     result = await conn.execute(stmt, params)
                     hits = {row.bucket: int(row.hits) for row in result}
                 except Exception:
