@@ -44,7 +44,10 @@ def missing_tools() -> list[str]:
 def as_postgres_user() -> list[str]:
     """The command prefix that runs a server as the `postgres` user when this is root (PostgreSQL
     and PgBouncer refuse to run as root)."""
-    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if os.geteuid() != 0:
+        return []
+    runuser = shutil.which("runuser") or shutil.which("runuser", path="/usr/sbin:/sbin")
+    return [runuser or "runuser", "-u", "postgres", "--"]
 
 
 def give_to_postgres(path: Path) -> None:
@@ -248,7 +251,17 @@ def patroni_cluster(size: int = 2) -> Iterator[Cluster]:
     try:
         yield from _run_cluster(root, size)
     finally:
+        _kill_all_of(root)  # whatever a failed step left running
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _kill_all_of(root: Path) -> None:
+    """SIGKILL every process whose command line names a file under `root`."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            with contextlib.suppress(OSError, ProcessLookupError):
+                if str(root).encode() in (entry / "cmdline").read_bytes():
+                    os.kill(int(entry.name), signal.SIGKILL)
 
 
 def _run_cluster(root: Path, size: int) -> Iterator[Cluster]:

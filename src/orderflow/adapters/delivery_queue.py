@@ -143,7 +143,7 @@ class SqlDeliveryQueue:
         )
         due = (
             select(D.c.id)
-            .join(E, E.c.id == D.c.endpoint_id)
+            .join(E, (E.c.id == D.c.endpoint_id) & (E.c.business_id == D.c.business_id))
             .where(
                 D.c.status == PENDING,
                 D.c.next_attempt_at <= now,
@@ -183,8 +183,9 @@ class SqlDeliveryQueue:
                 orders.c.uuid.label("order_uuid"),
                 orders.c.created_at.label("order_created_at"),
             )
-            .join(E, E.c.id == D.c.endpoint_id)
-            .join(OB, OB.c.id == D.c.outbox_id)
+            # Every join also on the business: what a sharded database needs (docs/scaling.md).
+            .join(E, (E.c.id == D.c.endpoint_id) & (E.c.business_id == D.c.business_id))
+            .join(OB, (OB.c.id == D.c.outbox_id) & (OB.c.business_id == D.c.business_id))
             .join(businesses, businesses.c.id == OB.c.business_id)
             # The order's UUID and creation time are what 2026-07-21 payloads add: read here,
             # once per delivery, instead of being written into every event by the change path.
