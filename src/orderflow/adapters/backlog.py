@@ -48,7 +48,8 @@ async def measure_backlog(engine: AsyncEngine, timeout_s: float = 2.0) -> Gauges
     age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
     return {
         "orderflow_outbox_backlog": (
-            "Outbox events written but not yet turned into webhook deliveries by a relay.",
+            "Outbox rows (one per order change, holding its events) written but not yet "
+            "turned into webhook deliveries by a relay.",
             float(waiting),
         ),
         "orderflow_outbox_oldest_age_seconds": (
