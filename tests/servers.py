@@ -23,6 +23,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """SIGTERM, then SIGKILL if it is still running after `timeout` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=timeout)
+    if process.poll() is None:
+        process.kill()
+        process.wait(timeout=timeout)
+
+
 @dataclass
 class Server:
     """One `orderflow serve` (its uvicorn supervisor and workers share a process group)."""

@@ -31,7 +31,7 @@ from orderflow.config import Settings
 from tests.builders import make_orders, make_tenant
 from tests.conftest import IN_CI, PG_ADMIN_URL, Database
 from tests.failover.cluster import as_postgres_user, give_to_postgres
-from tests.servers import free_port
+from tests.servers import free_port, stop_process
 
 SERVER_CONNECTIONS = 3
 CLIENTS = 40
@@ -87,12 +87,7 @@ def _pgbouncer(database: str) -> Iterator[int]:
             time.sleep(0.1)
         yield listen
     finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
         shutil.rmtree(root, ignore_errors=True)
 
 

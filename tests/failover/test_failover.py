@@ -40,7 +40,7 @@ from tests.failover.cluster import Cluster, missing_tools, patroni_cluster
 from tests.outbox_events import outbox_events
 from tests.receiver import Receiver, running_receiver
 from tests.relaying import make_endpoint
-from tests.servers import Server, running_server
+from tests.servers import Server, running_server, stop_process
 from tests.system.checks import assert_chains_are_whole
 
 CLIENTS = 8
@@ -225,7 +225,7 @@ async def test_losing_the_primary_loses_no_acknowledged_change(
         await container.close()
         servers = [stack.enter_context(running_server(url, tmp_path, env=env)) for _ in range(2)]
         worker = _worker(url, tmp_path / "worker.log")
-        stack.callback(_stop, worker)
+        stack.callback(stop_process, worker)
         load = Load()
         start = time.monotonic()
         clients = [
@@ -325,13 +325,3 @@ async def _check_webhooks(container: Container, tenant: Tenant, receiver: Receiv
             tried[data["id"]].append(data["sequence"])
     for order_id, sequence in tried.items():
         assert sequence == sorted(sequence), f"order {order_id}: {sequence}"
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=15)
-    if process.poll() is None:
-        process.kill()
-        process.wait(timeout=15)
