@@ -17,7 +17,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -35,12 +34,6 @@ from tests.servers import free_port, stop_process
 
 SERVER_CONNECTIONS = 3
 CLIENTS = 40
-
-
-@dataclass(frozen=True)
-class Bouncer:
-    direct_url: str  # the database itself
-    url: str  # the same database through PgBouncer
 
 
 @contextlib.contextmanager
@@ -92,7 +85,8 @@ def _pgbouncer(database: str) -> Iterator[int]:
 
 
 @pytest.fixture
-async def bouncer(postgres_database: Database) -> AsyncIterator[Bouncer]:
+async def bouncer(postgres_database: Database) -> AsyncIterator[str]:
+    """The URL of a fresh, migrated database through PgBouncer in transaction mode."""
     name = f"orderflow_pgbouncer_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(PG_ADMIN_URL)
     await admin.execute(f'CREATE DATABASE "{name}"')
@@ -104,7 +98,7 @@ async def bouncer(postgres_database: Database) -> AsyncIterator[Bouncer]:
         await upgrade(migrating.engine)
         await migrating.close()
         with _pgbouncer(name) as port:
-            yield Bouncer(direct, f"postgresql://postgres@127.0.0.1:{port}/{name}")
+            yield f"postgresql://postgres@127.0.0.1:{port}/{name}"
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
@@ -121,9 +115,9 @@ def _settings(url: str, pgbouncer: bool) -> Settings:
     )
 
 
-async def test_behind_pgbouncer_in_transaction_mode_every_request_works(bouncer: Bouncer) -> None:
+async def test_behind_pgbouncer_in_transaction_mode_every_request_works(bouncer: str) -> None:
     # given orderflow with the setting on, more clients than PgBouncer has server connections
-    container = build(_settings(bouncer.url, pgbouncer=True))
+    container = build(_settings(bouncer, pgbouncer=True))
     try:
         tenant = await make_tenant(container)
         ids = await make_orders(container, tenant, CLIENTS)
@@ -155,9 +149,9 @@ async def test_behind_pgbouncer_in_transaction_mode_every_request_works(bouncer:
         await container.close()
 
 
-async def test_without_the_setting_pgbouncer_is_refused_with_a_503(bouncer: Bouncer) -> None:
+async def test_without_the_setting_pgbouncer_is_refused_with_a_503(bouncer: str) -> None:
     # given orderflow through PgBouncer without the setting (it sends lock_timeout at connect)
-    container = build(_settings(bouncer.url, pgbouncer=False))
+    container = build(_settings(bouncer, pgbouncer=False))
     try:
         transport = httpx.ASGITransport(app=create_app(container=container))
         async with httpx.AsyncClient(transport=transport, base_url="http://orderflow.test") as c:

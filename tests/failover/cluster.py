@@ -18,7 +18,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -326,7 +326,7 @@ def _wait_for_etcd(cluster: Cluster) -> None:
     _wait_for(up, 30, cluster)
 
 
-def _wait_for(condition: Any, timeout: float, cluster: Cluster) -> None:
+def _wait_for(condition: Callable[[], bool], timeout: float, cluster: Cluster) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
