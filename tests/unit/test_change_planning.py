@@ -1,5 +1,5 @@
-"""The change's planning (`change_status._plan`): which orders change, which are refused and why,
-from the snapshots the unit of work read. No database: snapshots are built here."""
+"""The change's planning (`change_status.plan_changes`): which orders change, which are refused
+and why, from the snapshots the unit of work read. No database: snapshots are built here."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from orderflow.domain.lifecycle import OrderStatus, PaymentStatus, StatusDay, Target
-from orderflow.services.change_status import _plan
+from orderflow.services.change_status import plan_changes
 from orderflow.services.records import OrderSnapshot
 
 NOW = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
@@ -32,7 +32,7 @@ def test_each_order_is_changed_refused_or_not_found() -> None:
     snapshots = {1: _snapshot(1), 2: _snapshot(2, OrderStatus.CANCELED)}
     numbered = [(1, 1), (2, 2), (None, 3)]
 
-    result, applied = _plan(numbered, dict.fromkeys([1, 2, 3], confirm), snapshots, NOW)
+    result, applied = plan_changes(numbered, dict.fromkeys([1, 2, 3], confirm), snapshots, NOW)
 
     assert [c.before.id for c in applied] == [1]
     assert applied[0].decision.status is OrderStatus.CONFIRMED
@@ -47,7 +47,7 @@ def test_orders_in_the_same_state_share_one_decision() -> None:
     confirm = Target(OrderStatus.CONFIRMED)
     snapshots = {i: _snapshot(i) for i in range(1, 4)}
 
-    _, applied = _plan(
+    _, applied = plan_changes(
         [(i, i) for i in range(1, 4)], dict.fromkeys(range(1, 4), confirm), snapshots, NOW
     )
 
@@ -61,7 +61,7 @@ def test_an_order_that_stays_put_changes_only_for_a_detail_it_lacks() -> None:
         2: _snapshot(2, OrderStatus.SHIPPED, shipment_receipt="JNE123"),
     }
 
-    result, applied = _plan([(1, 1), (2, 2)], {1: receipt, 2: receipt}, shipped, NOW)
+    result, applied = plan_changes([(1, 1), (2, 2)], {1: receipt, 2: receipt}, shipped, NOW)
 
     assert [c.before.id for c in applied] == [1]  # 2 already holds that tracking number
     assert not applied[0].decision.changes  # a details-only change
@@ -72,7 +72,7 @@ def test_a_status_day_before_the_order_was_made_is_refused_for_that_order() -> N
     day = StatusDay(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
     on_day = Target(OrderStatus.CONFIRMED, status_day=day)
 
-    result, applied = _plan([(1, 1)], {1: on_day}, {1: _snapshot(1)}, NOW)
+    result, applied = plan_changes([(1, 1)], {1: on_day}, {1: _snapshot(1)}, NOW)
 
     assert applied == []
     assert [r.error_code for r in result.rejected] == ["invalid_status_time"]

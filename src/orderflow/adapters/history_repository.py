@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import TextClause
 
+from orderflow.adapters import request_history
 from orderflow.adapters.bulk import DETAIL_COLUMNS, detail_values, one_target
 from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.sql_dialect import BulkColumn, SqlDialect, sql_dialect
@@ -21,8 +23,17 @@ from orderflow.domain.lifecycle import (
     OrderStatus,
     PaymentStatus,
     Target,
+    written_details,
 )
-from orderflow.services.records import Actor, AppliedChange, HistoryEntry, OrderSnapshot
+from orderflow.services.records import (
+    Actor,
+    AppliedChange,
+    HistoryEntry,
+    LaterChange,
+    OrderSnapshot,
+    RecordedChange,
+    RequestSummary,
+)
 
 _ROW_COLUMNS = (
     BulkColumn("order_id", "bigint"),
@@ -32,6 +43,7 @@ _ROW_COLUMNS = (
     BulkColumn("to_payment_status", "text"),
     BulkColumn("kind", "text"),
     BulkColumn("entered_at", "timestamptz"),  # the row's time, if not :now
+    BulkColumn("previous_details", "text"),  # what the details it writes held (JSON), or NULL
 )
 _TARGET_COLUMNS = (BulkColumn("by", "text"), *DETAIL_COLUMNS)
 _HISTORY_COLUMNS = (*_ROW_COLUMNS, *_TARGET_COLUMNS)
@@ -52,8 +64,8 @@ def _insert_changes(dialect: SqlDialect, shared_target: bool) -> TextClause:
     transfer_time = order_status_history.c.transfer_time.type
     return text(
         f"INSERT INTO order_status_history ({_NAMES}, business_id, api_key_id, request_id, "
-        f"created_at) SELECT {values}, :{BUSINESS_PARAM}, :api_key_id, :request_id, "
-        f"COALESCE(v.entered_at, :now) FROM {source}"
+        f"reverts, created_at) SELECT {values}, :{BUSINESS_PARAM}, :api_key_id, :request_id, "
+        f":reverts, COALESCE(v.entered_at, :now) FROM {source}"
     ).bindparams(
         bindparam("now", type_=order_status_history.c.created_at.type),
         *([bindparam("transfer_time", type_=transfer_time)] if shared_target else []),
@@ -64,12 +76,26 @@ def _target_values(target: Target) -> tuple[Any, ...]:
     return (target.by, *detail_values(target))
 
 
+def previous_details(change: AppliedChange, written: tuple[str, ...]) -> str | None:
+    """The `previous_details` of a change writing the details `written`: what the order held
+    of each, as JSON (None when it writes none)."""
+    if not written:
+        return None
+    before = change.before
+    return orjson.dumps({n: getattr(before, n) for n in written}, option=orjson.OPT_UTC_Z).decode()
+
+
 def _history_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> list[tuple[Any, ...]]:
     # The statuses come from a handful of decisions: their values are looked up once per kind.
     states: dict[tuple[int, int, int], tuple[str, str, str, str, str]] = {}
+    written: dict[int, tuple[str, ...]] = {}  # by target: most batches share one
     rows: list[tuple[Any, ...]] = []
     for c in changes:
         before, d = c.before, c.decision
+        names = written.get(id(c.target))
+        if names is None:
+            names = written[id(c.target)] = written_details(c.target)
+        previous = previous_details(c, names)
         key = (id(d), id(before.status), id(before.payment_status))
         state = states.get(key)
         if state is None:
@@ -81,9 +107,9 @@ def _history_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> lis
                 c.kind.value,
             )
         if with_target:
-            rows.append((before.id, *state, c.entered_at, *_target_values(c.target)))
+            rows.append((before.id, *state, c.entered_at, previous, *_target_values(c.target)))
         else:
-            rows.append((before.id, *state, c.entered_at))
+            rows.append((before.id, *state, c.entered_at, previous))
     return rows
 
 
@@ -95,9 +121,14 @@ class SqlHistoryRepository:
         self._scope = Scope(business_id)
 
     async def add_changes(
-        self, changes: Sequence[AppliedChange], actor: Actor, now: datetime
+        self,
+        changes: Sequence[AppliedChange],
+        actor: Actor,
+        now: datetime,
+        reverts: str | None = None,
     ) -> None:
-        """One history row per applied change, in one INSERT statement."""
+        """One history row per applied change, in one INSERT statement; `reverts`: the request
+        id the changes revert."""
         target = one_target(changes)
         rows = _history_rows(changes, with_target=target is None)
         dialect, shared = sql_dialect(self._conn), target is not None
@@ -116,9 +147,30 @@ class SqlHistoryRepository:
                 **params,
                 "api_key_id": actor.api_key_id,
                 "request_id": actor.request_id,
+                "reverts": reverts,
                 "now": now,
             },
         )
+
+    async def request_changes(
+        self, request_id: str, *, after: int | None = None, limit: int
+    ) -> list[RecordedChange]:
+        """Up to `limit` rows `request_id` wrote (past row `after`), oldest first."""
+        return await request_history.request_changes(
+            self._conn, self._scope, request_id, after=after, limit=limit
+        )
+
+    async def changes_after(self, order_ids: Sequence[int], after: int) -> list[LaterChange]:
+        """Every row of these orders newer than row `after`, oldest first."""
+        return await request_history.changes_after(self._conn, self._scope, order_ids, after)
+
+    async def reverted_orders(self, request_id: str, order_ids: Sequence[int]) -> dict[int, str]:
+        """Of these orders, those a revert of `request_id` put back, and that revert's id."""
+        return await request_history.reverted_orders(self._conn, self._scope, request_id, order_ids)
+
+    async def request_summary(self, request_id: str) -> RequestSummary | None:
+        """What `request_id` wrote, counted (None: nothing, for this business)."""
+        return await request_history.request_summary(self._conn, self._scope, request_id)
 
     async def add_deletions(
         self, orders: Sequence[OrderSnapshot], actor: Actor, now: datetime
@@ -193,6 +245,7 @@ async def history_entries(conn: AsyncConnection, scope: Scope, order_id: int) ->
             transfer_time=r.transfer_time,
             transferproof_url=r.transferproof_url,
             rtsproof_url=r.rtsproof_url,
+            reverts=r.reverts,
         )
         for r in rows
     ]

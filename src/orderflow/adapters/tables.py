@@ -157,7 +157,19 @@ order_status_history = Table(
     # Migration 0009: the tracking number a change set, and what the row records (`HistoryKind`).
     Column("shipment_receipt", String(255), nullable=True),
     Column("kind", String(16), nullable=False, server_default="status"),
+    # Migration 0012: what the details a change wrote held before it (a JSON object of those
+    # fields; NULL when it wrote none), and on a revert's rows the request id it reverted.
+    Column("previous_details", Text, nullable=True),
+    Column("reverts", String(128), nullable=True),
     Index("ix_order_status_history_order_id_id", "order_id", "id"),
+    Index("ix_order_status_history_business_id_request_id", "business_id", "request_id"),
+    Index(
+        "ix_order_status_history_business_id_reverts",
+        "business_id",
+        "reverts",
+        postgresql_where=text("reverts IS NOT NULL"),
+        sqlite_where=text("reverts IS NOT NULL"),
+    ),
 )
 
 outbox = Table(

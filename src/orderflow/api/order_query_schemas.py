@@ -57,6 +57,12 @@ class StatusHistoryEntry(BaseModel):
     transferproof_url: str | None
     rtsproof_url: str | None
     shipment_receipt: str | None = Field(description="The tracking number the change set")
+    reverts: str | None = Field(
+        description="On a revert's entry: the request id whose change it put back"
+    )
+    reverted_by: str | None = Field(
+        description="The request id of the revert that put this change back, if one did"
+    )
 
 
 class StatusHistoryResponse(BaseModel):

@@ -12,10 +12,16 @@ from typing import Any
 from orderflow.api.order_refs import shown_id, shown_ref
 from orderflow.contracts.versions import Contract, shown_method
 from orderflow.domain.errors import Rejection
-from orderflow.domain.lifecycle import PAYMENT_FIELDS, PAYMENT_TIME_FIELDS, STATUS_TIME_FIELDS
+from orderflow.domain.lifecycle import (
+    PAYMENT_FIELDS,
+    PAYMENT_TIME_FIELDS,
+    STATUS_TIME_FIELDS,
+    ChangeKind,
+)
 from orderflow.services.change_status import ChangeStatusResult, OrderState
 from orderflow.services.order_deletion import DeleteResult
 from orderflow.services.records import HistoryEntry, OrderRecord, OrderRow
+from orderflow.services.request_log import RequestChanges
 from orderflow.services.status_upload import RowRejection, UploadResult
 
 OLDER = Contract.V2025_01_01
@@ -161,6 +167,11 @@ def order_body(contract: Contract, record: OrderRecord) -> dict[str, Any]:
 
 def history_body(contract: Contract, entries: list[HistoryEntry]) -> dict[str, Any]:
     """`GET /v3/orders/{id}/status-history`: every applied change, oldest first."""
+    # A change is marked reverted when a later row of the order reverts its request.
+    reverted_by: dict[str, str] = {}
+    for h in entries:
+        if h.reverts is not None and h.request_id is not None:
+            reverted_by.setdefault(h.reverts, h.request_id)
     data = []
     for h in entries:
         item: dict[str, Any] = {
@@ -175,6 +186,10 @@ def history_body(contract: Contract, entries: list[HistoryEntry]) -> dict[str, A
             "time": h.created_at,
             **{f: getattr(h, f) for f in PAYMENT_FIELDS},
             "shipment_receipt": h.shipment_receipt,
+            "reverts": h.reverts,
+            "reverted_by": reverted_by.get(h.request_id)
+            if h.request_id and h.from_status is not None and h.kind is not ChangeKind.DELETED
+            else None,
         }
         item["payment_method"] = shown_method(contract, item["payment_method"])
         data.append(item)
@@ -207,3 +222,39 @@ def upload_body(
     if include_rejected:
         body["rejected"] = rejected_rows(contract, result.rejected)
     return body
+
+
+def request_changes_body(
+    contract: Contract, page: RequestChanges, page_size: int
+) -> dict[str, Any]:
+    """`GET /v3/orders/changes/{request_id}`: the request counted, one page of its changes."""
+    s = page.summary
+    return {
+        "request_id": s.request_id,
+        "by": s.by,
+        "api_key_prefix": s.api_key_prefix,
+        "first_at": s.first_at,
+        "last_at": s.last_at,
+        "orders": s.orders,
+        "changes": s.changes,
+        "reverts": s.reverts,
+        "reverted_by": s.reverted_by,
+        "data": [
+            {
+                "id": shown_id(contract, c.order_id, c.order_uuid),
+                "order_id": c.order_number,
+                "kind": c.kind.value,
+                "from_status": c.from_status,
+                "to_status": c.to_status,
+                "from_payment_status": c.from_payment_status,
+                "to_payment_status": c.to_payment_status,
+                "time": c.created_at,
+                "reverted_by": page.reverted.get(c.order_id),
+            }
+            for c in page.changes
+        ],
+        "is_paginated": True,
+        "has_next": page.next_cursor is not None,
+        "next_cursor": page.next_cursor,
+        "page_size": page_size,
+    }

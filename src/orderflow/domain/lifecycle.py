@@ -134,6 +134,8 @@ class PaymentDetails:
 
 
 PAYMENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(PaymentDetails))
+# Every detail a change can write on an order: the payment fields and the tracking number.
+DETAIL_FIELDS: tuple[str, ...] = (*PAYMENT_FIELDS, "shipment_receipt")
 STATUS_TIME_FIELDS: tuple[str, ...] = tuple(f"{s.value}_time" for s in OrderStatus)
 PAYMENT_TIME_FIELDS: tuple[str, ...] = tuple(f"{p.value}_time" for p in PaymentStatus)
 
@@ -150,7 +152,9 @@ class StatusDay:
 class Target:
     """What a caller asks an order to become; `status` None keeps the order's status (a change
     of the payment status only). `shipment_receipt` None keeps the order's tracking number;
-    `status_day` None: the order enters its new status at the time of the change."""
+    `status_day` None: the order enters its new status at the time of the change. `cleared`
+    names details (of `DETAIL_FIELDS`) to empty: how a revert puts back a detail the order did
+    not hold before the change it reverts (a caller's change never clears one)."""
 
     status: OrderStatus | None
     payment_status: PaymentStatus | None = None
@@ -158,6 +162,7 @@ class Target:
     by: str | None = None
     shipment_receipt: str | None = None
     status_day: StatusDay | None = None
+    cleared: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,14 +256,31 @@ class CurrentDetails(Protocol):
 
 def changes_details(target: Target, current: CurrentDetails) -> bool:
     """Whether `target` gives a detail (a payment field, the tracking number) that differs from
-    the order's `current` value of it."""
+    the order's `current` value of it, or clears one the order holds."""
     if target.shipment_receipt is not None and target.shipment_receipt != current.shipment_receipt:
         return True
     for name in PAYMENT_FIELDS:
         value = getattr(target.details, name)
         if value is not None and value != getattr(current, name):
             return True
-    return False
+    return any(getattr(current, name) is not None for name in target.cleared)
+
+
+def written_details(target: Target) -> tuple[str, ...]:
+    """The details `target` writes on an order (gives or clears), in `DETAIL_FIELDS` order."""
+    if target.cleared:
+        given = set(target.cleared)
+    elif target.shipment_receipt is None and target.details == _NO_DETAILS:
+        return ()  # most changes: statuses only
+    else:
+        given = set()
+    given.update(n for n in PAYMENT_FIELDS if getattr(target.details, n) is not None)
+    if target.shipment_receipt is not None:
+        given.add("shipment_receipt")
+    return tuple(n for n in DETAIL_FIELDS if n in given)
+
+
+_NO_DETAILS = PaymentDetails()
 
 
 def status_time(day: StatusDay, created_at: datetime, now: datetime) -> datetime | Refusal:

@@ -24,7 +24,7 @@ from orderflow.services.order_events import change_events
 from orderflow.services.order_locks import Numbered, locked_orders
 from orderflow.services.records import Actor, AppliedChange, OrderRef, OrderSnapshot
 from orderflow.services.retry import retrying
-from orderflow.services.unit_of_work import UnitOfWorkFactory
+from orderflow.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 ORDER_NOT_FOUND = "order_not_found"
 INVALID_TRANSITION = RefusalCode.INVALID_TRANSITION.value
@@ -117,22 +117,16 @@ async def _apply(
         if idempotency:
             await replay_if_seen(uow, idempotency.key, clock())
         numbered, snapshots = await locked_orders(uow, list(wanted), lock=not command.dry_run)
-        result, applied = _plan(numbered, wanted, snapshots, clock())
+        result, applied = plan_changes(numbered, wanted, snapshots, clock())
         if result.rejected and not command.skip_refused:
             refusal = _refusal(result.rejected, len(wanted))
             if idempotency:
                 await remember(uow, idempotency, refusal, clock())
                 await uow.commit()
             raise refusal
-        result.changed = len(applied)
-        for change in applied:
-            status = change.decision.status.value
-            result.changed_by_status[status] = result.changed_by_status.get(status, 0) + 1
+        count_changes(result, applied)
         if applied and not command.dry_run:
-            now = clock()
-            await uow.orders.update_many(applied, now)
-            await uow.history.add_changes(applied, actor, now)
-            await uow.outbox.add_many(change_events(applied, now))
+            await write_changes(uow, applied, actor, clock())
         if idempotency:
             await remember(uow, idempotency, result, clock())
         if (applied and not command.dry_run) or idempotency:
@@ -140,7 +134,29 @@ async def _apply(
     return result
 
 
-def _plan(
+def count_changes(result: ChangeStatusResult, applied: list[AppliedChange]) -> None:
+    """Count the applied changes in `result`, in all and per new status."""
+    result.changed = len(applied)
+    for change in applied:
+        status = change.decision.status.value
+        result.changed_by_status[status] = result.changed_by_status.get(status, 0) + 1
+
+
+async def write_changes(
+    uow: UnitOfWork,
+    applied: list[AppliedChange],
+    actor: Actor,
+    now: datetime,
+    reverts: str | None = None,
+) -> None:
+    """What every applied change writes, in the caller's transaction: the orders, one history
+    row each (marked as the revert of request `reverts`, if one) and their outbox events."""
+    await uow.orders.update_many(applied, now)
+    await uow.history.add_changes(applied, actor, now, reverts)
+    await uow.outbox.add_many(change_events(applied, now))
+
+
+def plan_changes(
     numbered: Numbered,
     wanted: dict[OrderRef, Target],
     snapshots: dict[int, OrderSnapshot],

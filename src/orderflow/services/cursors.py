@@ -31,8 +31,11 @@ class InvalidCursor(InvalidInput):
     code = "invalid_cursor"
 
 
-def filter_fingerprint(where: OrderFilter) -> str:
-    """A short digest of a filter, so a cursor only works with the filter it was issued for."""
+def filter_fingerprint(where: OrderFilter | str) -> str:
+    """A short digest of a filter, so a cursor only works with the filter it was issued for
+    (a string: what else a list is of, such as one request's changes)."""
+    if isinstance(where, str):
+        return hashlib.sha256(("\x1e" + where).encode()).hexdigest()[:16]
     parts = [
         ",".join(sorted(s.value for s in where.statuses)),
         where.payment_status.value if where.payment_status else "",
@@ -61,7 +64,9 @@ class CursorCodec:
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()
 
-    def encode(self, direction: Direction, at: Keyset, business_id: int, where: OrderFilter) -> str:
+    def encode(
+        self, direction: Direction, at: Keyset, business_id: int, where: OrderFilter | str
+    ) -> str:
         """The cursor continuing from `at` in `direction`."""
         micros = (at.created_at - _EPOCH) // timedelta(microseconds=1)
         payload = "|".join(
@@ -77,7 +82,7 @@ class CursorCodec:
         return f"{_b64(payload)}.{_b64(self._sign(payload))}"
 
     def decode(
-        self, token: str, direction: Direction, business_id: int, where: OrderFilter
+        self, token: str, direction: Direction, business_id: int, where: OrderFilter | str
     ) -> Keyset:
         """The keyset in `token`, or `InvalidCursor` if it is not a cursor issued for this call."""
         field = f"{direction.value}_cursor"

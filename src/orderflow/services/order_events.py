@@ -131,6 +131,9 @@ def _payment_part(change: AppliedChange, entered: PaymentStatus) -> dict[str, An
     for name in PAYMENT_FIELDS:
         if (given := getattr(details, name)) is not None:
             data[name] = given
+    for name in change.target.cleared:
+        if name in data:
+            data[name] = None
     data[f"{entered.value}_time"] = None  # entered now: the row's own time, not stored again
     return data
 
@@ -143,6 +146,8 @@ def _updated_part(change: AppliedChange) -> dict[str, Any]:
         data[name] = getattr(before, name) if given is None else given
     given_receipt = target.shipment_receipt
     data["shipment_receipt"] = before.shipment_receipt if given_receipt is None else given_receipt
+    for name in target.cleared:
+        data[name] = None
     return data
 
 

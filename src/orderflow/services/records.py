@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from orderflow.domain.lifecycle import (
@@ -155,6 +156,55 @@ class HistoryEntry:
     transfer_time: datetime | None
     transferproof_url: str | None
     rtsproof_url: str | None
+    reverts: str | None = None  # on a revert's row: the request id it reverted
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedChange:
+    """One history row of a request, with the order it changed, as a revert and the request's
+    own page read it."""
+
+    history_id: int
+    order_id: int
+    order_uuid: UUID
+    order_number: str
+    kind: ChangeKind
+    from_status: OrderStatus | None  # None: the row made the order
+    to_status: OrderStatus
+    from_payment_status: PaymentStatus | None
+    to_payment_status: PaymentStatus
+    # The details the change gave (a name absent: not given), and what the details it wrote
+    # held before it (None: it wrote none, or it was recorded before migration 0012).
+    given: dict[str, Any]
+    previous: dict[str, Any] | None
+    reverts: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LaterChange:
+    """A history row of an order after some row: who changed it since, and whether it was a
+    revert (of which request)."""
+
+    order_id: int
+    history_id: int
+    request_id: str | None
+    reverts: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestSummary:
+    """What one request did, counted: its rows, the orders they changed, when, by whom."""
+
+    request_id: str
+    changes: int
+    orders: int
+    first_at: datetime
+    last_at: datetime
+    by: str | None
+    api_key_prefix: str | None
+    reverts: str | None  # the request it reverted, if it was a revert
+    reverted_by: list[str]  # the requests that reverted (some of) it
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from orderflow.services.records import (
     HistoryEntry,
     IdempotencyRecord,
     Keyset,
+    LaterChange,
     NewOrder,
     OrderFilter,
     OrderRecord,
@@ -24,6 +25,8 @@ from orderflow.services.records import (
     OrderRow,
     OrderSnapshot,
     OutboxEvent,
+    RecordedChange,
+    RequestSummary,
     StatisticsQuery,
     StatisticsRow,
     StoredResponse,
@@ -43,7 +46,10 @@ class OrderRepository(Protocol):
         """`lock_for_change` for orders named by UUID, in one statement."""
         ...
 
-    async def update_many(self, changes: Sequence[AppliedChange], now: datetime) -> None: ...
+    async def update_many(self, changes: Sequence[AppliedChange], now: datetime) -> None:
+        """Write the changes: statuses, status times, version, the details each target gives
+        and empties (`Target.cleared`)."""
+        ...
 
     async def delete_many(self, ids: Sequence[int], now: datetime) -> None:
         """Mark the orders deleted at `now` (they are locked by `lock_for_change` first)."""
@@ -80,13 +86,38 @@ class OrderRepository(Protocol):
 
 class HistoryRepository(Protocol):
     async def add_changes(
-        self, changes: Sequence[AppliedChange], actor: Actor, now: datetime
-    ) -> None: ...
+        self,
+        changes: Sequence[AppliedChange],
+        actor: Actor,
+        now: datetime,
+        reverts: str | None = None,
+    ) -> None:
+        """One row per change, with what the details it writes held before it; `reverts`: the
+        request id the changes revert (a revert's rows)."""
+        ...
 
     async def add_deletions(
         self, orders: Sequence[OrderSnapshot], actor: Actor, now: datetime
     ) -> None:
         """One `deleted` row per order (its statuses as they were)."""
+        ...
+
+    async def request_changes(
+        self, request_id: str, *, after: int | None = None, limit: int
+    ) -> list[RecordedChange]:
+        """Up to `limit` rows `request_id` wrote (past history row `after`), oldest first."""
+        ...
+
+    async def changes_after(self, order_ids: Sequence[int], after: int) -> list[LaterChange]:
+        """Every history row of these orders newer than row `after`, oldest first."""
+        ...
+
+    async def reverted_orders(self, request_id: str, order_ids: Sequence[int]) -> dict[int, str]:
+        """Of these orders, those a revert of `request_id` put back, and that revert's id."""
+        ...
+
+    async def request_summary(self, request_id: str) -> RequestSummary | None:
+        """What `request_id` wrote, counted (None: it wrote nothing for this business)."""
         ...
 
     async def add_creation(
