@@ -377,3 +377,109 @@ def test_template_upload_sets_tracking_numbers_and_the_counts_follow(
     page.locator("#rows tr[data-id] button.order-link").first.click()
     expect(page.locator("#detail-receipt")).to_contain_text("JNE000")
     expect(page.locator("#status-timeline")).to_contain_text("JNE000")
+
+
+def _new_orders(api: httpx.Client, n: int, customer: str) -> list[str]:
+    """`n` new pending orders of `customer`, made through the API (other tests move the demo's)."""
+    ids = []
+    for _ in range(n):
+        made = api.post(
+            "/v3/orders",
+            json={
+                "customer": {"name": customer},
+                "items": [{"name": "Kopi", "quantity": 1, "price": "25000.00"}],
+                "payment_method": "cod",
+            },
+        )
+        assert made.status_code == 201, made.text
+        ids.append(made.json()["id"])
+    return ids
+
+
+def test_undo_a_change_shows_the_dry_run_then_puts_back_and_marks_the_timeline(
+    page: Page, api: httpx.Client, shots: Path
+) -> None:
+    # given a seller who marks three new pending orders ready (found by their customer)
+    ids = _new_orders(api, 3, "Undo Lestari")
+    sign_in(page)
+    page.fill("#f-search", "Undo Lestari")
+    page.press("#f-search", "Enter")
+    expect(page.locator("#rows tr[data-id]")).to_have_count(3)
+    page.check("#select-page")
+    page.click("#change")
+    page.select_option("#c-status", "ready")
+    page.fill("#c-by", "gudang")
+    page.click("#c-preview")
+    page.click("#apply-all")
+    expect(page.locator("#change-dialog .summary .changed dd")).to_have_attribute("data-n", "3")
+    # and one of them is shipped by someone else meanwhile
+    shipped = api.post("/v3/orders/change-status", json={"ids": [ids[1]], "status": "shipped"})
+    assert shipped.status_code == 200, shipped.text
+
+    # when they press Undo, the dry run says two go back and one is left, and why
+    page.click("#undo")
+    summary = page.locator("#undo-summary")
+    expect(summary.locator(".go-back dd")).to_have_attribute("data-n", "2")
+    expect(summary.locator(".refused dd")).to_have_attribute("data-n", "1")
+    expect(page.locator("#undo-refused tr[data-code='changed_since']")).to_have_count(1)
+    expect(page.locator("#undo-refused")).to_contain_text("changed since")
+    shot(page, shots, "undo-dry-run")
+    assert {api.get(f"/v3/orders/{i}").json()["status"] for i in (ids[0], ids[2])} == {"ready"}
+
+    # when they put them back
+    page.click("#undo-apply")
+    expect(page.locator("#undo-done")).to_contain_text("2")
+    assert [api.get(f"/v3/orders/{i}").json()["status"] for i in ids] == [
+        "pending",
+        "shipped",
+        "pending",
+    ]
+    page.locator("#change-dialog .dialog-buttons button.primary").click()
+
+    # then the order's timeline marks the change that was undone, and the undo
+    page.locator(f"#rows tr[data-id='{ids[0]}'] .order-link").click()
+    timeline = page.locator("#status-timeline li")
+    expect(timeline.locator(".m-reverted")).to_have_count(1)
+    expect(timeline.locator(".m-revert")).to_have_count(1)
+    expect(timeline.last).to_contain_text("Ready To Ship → Pending")
+    expect(page.locator("#status-timeline li.reverted")).to_contain_text("Pending → Ready To Ship")
+    shot(page, shots, "undo-timeline")
+
+
+def test_undo_an_upload_puts_the_rows_back(page: Page, api: httpx.Client) -> None:
+    # given two ready orders shipped from a CSV upload, with tracking numbers
+    made = _new_orders(api, 2, "Undo Upload")
+    assert api.post("/v3/orders/change-status", json={"ids": made, "status": "ready"}).is_success
+    ready = [api.get(f"/v3/orders/{id_}").json() for id_ in made]
+    text = "order_id,status,shipment_receipt\n" + "".join(
+        f"{o['order_id']},shipped,UNDO{n}\n" for n, o in enumerate(ready)
+    )
+    sign_in(page)
+    page.click("#upload")
+    page.evaluate(
+        """(text) => {
+            const data = new DataTransfer();
+            data.items.add(new File([text], "resi.csv", { type: "text/csv" }));
+            const zone = document.getElementById("u-drop");
+            zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true }));
+        }""",
+        text,
+    )
+    page.click("#u-check")
+    page.click("#u-apply-all")
+    expect(page.locator("#u-done")).to_be_visible()
+    assert {api.get(f"/v3/orders/{o['id']}").json()["shipment_receipt"] for o in ready} == {
+        "UNDO0",
+        "UNDO1",
+    }
+
+    # when the upload is undone
+    page.click("#undo")
+    expect(page.locator("#undo-summary .go-back dd")).to_have_attribute("data-n", "2")
+    page.click("#undo-apply")
+    expect(page.locator("#undo-done")).to_be_visible()
+
+    # then the orders are ready again, without the tracking numbers the file gave
+    for o in ready:
+        after = api.get(f"/v3/orders/{o['id']}").json()
+        assert (after["status"], after["shipment_receipt"]) == ("ready", o["shipment_receipt"])

@@ -36,8 +36,11 @@ function newIdempotencyKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** An X-Request-ID for the calls of one apply: a change split in chunks is one request to undo. */
+export const newRequestId = () => `console-${newIdempotencyKey()}`;
+
 /** fetch() on our own origin with the Bearer key; JSON in, JSON or a Response out. */
-export async function call(path, { method = "GET", query, json, form, raw = false, signal } = {}) {
+export async function call(path, { method = "GET", query, json, form, raw = false, signal, requestId } = {}) {
   if (!session.key) throw new ApiError(401, { error: "Signed out", error_code: "unauthorized" });
   const url = new URL(path, location.origin);
   for (const [name, value] of Object.entries(query || {})) {
@@ -49,6 +52,7 @@ export async function call(path, { method = "GET", query, json, form, raw = fals
     Accept: "application/json",
     "Orderflow-Contract": CONTRACT,
   };
+  if (requestId) headers["X-Request-ID"] = requestId;
   let body;
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -97,21 +101,29 @@ export async function statusHistory(id) {
   }
 }
 
-export function changeStatus(body, { dryRun = false, skip = false } = {}) {
+function modes({ dryRun = false, skip = false }) {
   const query = {};
   if (dryRun) query.dry_run = "true";
   if (skip) query.on_error = "skip";
-  return call("/v3/orders/change-status", { method: "POST", json: body, query });
+  return query;
 }
 
-export function uploadChangeStatus(file, { tz, dryRun = false, skip = false } = {}) {
+export function changeStatus(body, { dryRun = false, skip = false, requestId } = {}) {
+  return call("/v3/orders/change-status", { method: "POST", json: body, query: modes({ dryRun, skip }), requestId });
+}
+
+export function uploadChangeStatus(file, { tz, dryRun = false, skip = false, requestId } = {}) {
   const form = new FormData();
   form.append("file", file, file.name);
   if (tz) form.append("tz", tz);
-  const query = {};
-  if (dryRun) query.dry_run = "true";
-  if (skip) query.on_error = "skip";
-  return call("/v3/orders/upload-change-status", { method: "POST", form, query });
+  return call("/v3/orders/upload-change-status", { method: "POST", form, query: modes({ dryRun, skip }), requestId });
+}
+
+/** Put back what the request `requestId` changed (POST /v3/orders/revert). */
+export function revertRequest(requestId, { dryRun = false, skip = false, by } = {}) {
+  const json = { request_id: requestId };
+  if (by) json.by = by;
+  return call("/v3/orders/revert", { method: "POST", json, query: modes({ dryRun, skip }) });
 }
 
 /** GET /v3/orders/export as a Response, to stream or to save. */

@@ -1,11 +1,12 @@
 // "Change status": choose the target, preview it with a dry run, then apply it.
 
-import { ApiError, changeStatus } from "./api.js";
+import { ApiError, changeStatus, newRequestId } from "./api.js";
 import { fill, h } from "./dom.js";
 import {
   formatCount, methodName, PAYMENT_METHODS, PAYMENT_STATUSES, paymentName, STATUSES, statusName, t,
 } from "./i18n.js";
 import { describeError } from "./messages.js";
+import { undoButton } from "./undo.js";
 
 // Skipping refused orders goes in about ten calls (50 to 500 ids each) so progress can be shown.
 const chunkSize = (n) => Math.min(500, Math.max(50, Math.ceil(n / 10)));
@@ -210,10 +211,12 @@ async function apply(dialog, state, { skip }) {
   const answer = { data: [], rejected: [] };
   let done = 0;
   state.busy = true;
+  // Every chunk carries the same request id: Undo puts back all of them at once.
+  state.requestId = newRequestId();
   try {
     const chunks = skip ? chunked(ids, chunkSize(ids.length)) : [ids];
     for (const chunk of chunks) {
-      const part = await changeStatus({ ...state.body, ids: chunk }, { skip });
+      const part = await changeStatus({ ...state.body, ids: chunk }, { skip, requestId: state.requestId });
       answer.data.push(...part.data);
       answer.rejected.push(...(part.rejected || []));
       state.changed = true;
@@ -240,9 +243,14 @@ async function apply(dialog, state, { skip }) {
       ["refused", t("result.refused"), result.rejected.length],
     ]),
     outcomeTable(state, result.changed, result.unchanged, result.rejected),
-    h("div", { class: "dialog-buttons" }, close),
+    h("div", { class: "dialog-buttons" }, result.changed.length ? undo(dialog, state) : null, close),
   );
   close.focus();
+}
+
+function undo(dialog, state) {
+  const nameOf = (id) => state.byId.get(id)?.order_id || String(id);
+  return undoButton(dialog, state.requestId, { titleId: "change-title", nameOf });
 }
 
 function showFailure(dialog, state, err, { done, total }) {
@@ -257,7 +265,7 @@ function showFailure(dialog, state, err, { done, total }) {
     h("h2", { id: "change-title" }, t("result.title")),
     h("p", { class: "error", role: "alert" }, message),
     rejected.length ? outcomeTable(state, [], [], rejected) : null,
-    h("div", { class: "dialog-buttons" }, back,
+    h("div", { class: "dialog-buttons" }, back, done ? undo(dialog, state) : null,
       h("button", { type: "button", class: "primary", onclick: () => dialog.close() }, t("change.close"))),
   );
   back.focus();

@@ -82,6 +82,7 @@ function fromHistory(rows) {
   for (const r of rows) {
     const common = {
       by: r.by, time: r.time ?? r.created_at ?? r.changed_at, key: r.api_key_prefix ?? r.key_prefix,
+      reverted: Boolean(r.reverted_by), revert: Boolean(r.reverts),
     };
     // The payment fields that came with a change go with its payment entry, else its status entry.
     const paymentMoved = r.from_payment_status !== r.to_payment_status;
@@ -118,10 +119,13 @@ function fromOrder(order) {
 
 function timeline(id, entries, name) {
   if (!entries.length) return h("p", { id, class: "muted" }, t("detail.nohistory"));
+  // A change a revert put back, and the revert itself, are marked.
   return h("ol", { id, class: "timeline" }, entries.map((e) =>
-    h("li", {},
+    h("li", { class: [e.reverted && "reverted", e.revert && "revert"].filter(Boolean).join(" ") || null },
       h("time", { datetime: e.time }, formatTime(e.time)),
       h("span", { class: "move" }, e.from ? `${name(e.from)} → ${name(e.to)}` : name(e.to)),
+      e.reverted ? h("span", { class: "mark m-reverted" }, t("detail.reverted")) : null,
+      e.revert ? h("span", { class: "mark m-revert" }, t("detail.revert")) : null,
       e.by ? h("span", { class: "who" }, t("detail.by", { by: e.by })) : null,
       e.key ? h("span", { class: "who muted" }, t("detail.key", { key: e.key })) : null,
       e.details?.length

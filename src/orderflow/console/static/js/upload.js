@@ -1,9 +1,10 @@
 // Upload a change-status CSV: drop it, check it with a dry run (per-row problems), apply it.
 
-import { ApiError, uploadChangeStatus } from "./api.js";
+import { ApiError, newRequestId, uploadChangeStatus } from "./api.js";
 import { fill, h } from "./dom.js";
 import { formatCount, paymentName, statusName, t } from "./i18n.js";
 import { describeError } from "./messages.js";
+import { undoButton } from "./undo.js";
 
 const SHOWN = 1000;
 
@@ -181,7 +182,8 @@ async function apply(dialog, state, { skip }) {
   let answer;
   state.busy = true;
   try {
-    answer = await uploadChangeStatus(state.file, { tz: state.tz, skip });
+    state.requestId = newRequestId();
+    answer = await uploadChangeStatus(state.file, { tz: state.tz, skip, requestId: state.requestId });
   } catch (err) {
     state.busy = false;
     const problems = err instanceof ApiError ? problemsOf(err.body) : [];
@@ -202,6 +204,13 @@ async function apply(dialog, state, { skip }) {
     h("p", { class: "done", id: "u-done" }, t("upload.done", { n: formatCount((answer.data || []).length) })),
     problems.length ? problemTable(problems) : null,
     okTable(answer.data || []),
-    h("div", { class: "dialog-buttons" }, close));
+    h("div", { class: "dialog-buttons" }, (answer.data || []).length ? undo(dialog, state, answer.data) : null, close));
   close.focus();
+}
+
+function undo(dialog, state, data) {
+  const names = new Map(data.map((d) => [d.id, d.order_id]));
+  return undoButton(dialog, state.requestId, {
+    titleId: "upload-title", nameOf: (id) => names.get(id) || String(id),
+  });
 }
