@@ -59,6 +59,8 @@ async def test_history_lists_every_applied_change_oldest_first(
         "transferproof_url": "https://cdn.example.com/t.jpg",
         "rtsproof_url": None,
         "shipment_receipt": None,
+        "reverts": None,
+        "reverted_by": None,
     }
     assert (moved["from_status"], moved["to_status"], moved["by"]) == (
         "confirmed",

@@ -197,3 +197,33 @@ async def test_0011_keeps_deliveries_and_attempts_and_lets_one_row_have_two(
     await downgrade(blank, "0010")
     assert await _scalar(blank, joined) == 1
     await upgrade(blank)
+
+
+async def test_0012_keeps_history_rows_and_downgrades(blank: AsyncEngine) -> None:
+    # given an order with a history row written before the revert columns
+    await upgrade(blank, "0011")
+    row = (
+        "INSERT INTO order_status_history (business_id, order_id, from_status, to_status, "
+        "from_payment_status, to_payment_status, request_id, shipment_receipt, kind, created_at) "
+        "VALUES (1, 1, 'pending', 'shipped', 'unpaid', 'unpaid', 'req-1', 'JNE-1', 'status', "
+        "'2026-11-27 02:00:00+00')"
+    )
+    async with blank.begin() as conn:
+        for sql in (_BUSINESS, _ORDER, row):
+            await conn.execute(text(sql))
+    # when the schema gets the revert columns
+    await upgrade(blank, "0012")
+    # then the row is there, with nothing recorded of what it replaced and reverting nothing
+    assert (
+        await _scalar(
+            blank,
+            "SELECT count(*) FROM order_status_history WHERE request_id = 'req-1' "
+            "AND previous_details IS NULL AND reverts IS NULL AND shipment_receipt = 'JNE-1'",
+        )
+        == 1
+    )
+    # and it goes back (the row kept), and forward again
+    await downgrade(blank, "0011")
+    assert await _scalar(blank, "SELECT count(*) FROM order_status_history") == 1
+    await upgrade(blank)
+    assert await current_revision(blank) == "0012"
