@@ -4,7 +4,8 @@ For each database (PostgreSQL, SQLite): seed a business, start `orderflow serve`
 1. bulk: one request of N ids (fresh orders each run), interleaved with the floor doing the same
    batch directly with the driver;
 2. small: 10-id requests from 32 concurrent clients for a fixed time, and the floor's same
-   transactions from 32 concurrent connections.
+   transactions from 32 concurrent connections;
+3. revert: a 10,000-order change, then its revert (`POST /v3/orders/revert`), timed side by side.
 Prints a table and writes results/latest.json (results/quick.json with --quick). Asserts nothing.
 """
 
@@ -242,6 +243,37 @@ async def write_volume(db: BenchDatabase, pool: IdPool, server: Server) -> dict[
     return per_order
 
 
+REVERT = "/v3/orders/revert"
+
+
+async def revert(db: BenchDatabase, plan: Plan, pool: IdPool, server: Server) -> dict[str, Any]:
+    """A revert of a 10,000-order change (shipped + paid with payment details, as the bulk
+    runs), next to that change itself: each rep changes fresh orders, then reverts them."""
+    conn = await HttpConnection.open(server.port)
+    changes: list[float] = []
+    reverts: list[float] = []
+    try:
+        for rep in range(plan.reps[10_000]):
+            ids = pool.take(10_000)
+            body = change_body(ids, BULK.status, BULK.payment_status, BULK.payment)
+            start = time.perf_counter()
+            status, answer = await conn.post(CHANGE_STATUS, body, db.api_key, f"bench-{rep}")
+            changes.append(time.perf_counter() - start)
+            if status != 200:
+                raise RuntimeError(f"the change to revert failed: HTTP {status} {answer[:300]!r}")
+            start = time.perf_counter()
+            undo = orjson.dumps({"request_id": f"bench-{rep}"})
+            status, answer = await conn.post(REVERT, undo, db.api_key, f"bench-undo-{rep}")
+            reverts.append(time.perf_counter() - start)
+            if status != 200 or len(orjson.loads(answer)["data"]) != len(ids):
+                raise RuntimeError(f"the revert failed: HTTP {status} {answer[:300]!r}")
+    finally:
+        await conn.close()
+    entry = report.revert_entry(reverts, changes, 10_000)
+    print(f"  {db.kind} revert 10000: {entry}", file=sys.stderr)
+    return entry
+
+
 async def postgres_version(db: BenchDatabase) -> str:
     conn = await asyncpg.connect(db.url)
     try:
@@ -278,6 +310,7 @@ async def run(kinds: list[str], plan: Plan) -> dict[str, Any]:
                     "bulk": await bulk(db, plan, pool, server),
                     "bulk_uuid": await bulk(db, plan, pool, server, uuids),
                     "small": await small(db, plan, pool, server),
+                    "revert": await revert(db, plan, pool, server),
                 }
                 if kind == "postgresql":
                     results[kind]["bytes_per_order"] = await write_volume(db, pool, server)

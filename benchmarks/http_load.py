@@ -31,11 +31,15 @@ class HttpConnection:
         reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**22)
         return cls(reader, writer, f"127.0.0.1:{port}")
 
-    async def post(self, path: str, body: bytes, key: str) -> tuple[int, bytes]:
-        """POST `body` as JSON; the status code and the answer's body."""
+    async def post(
+        self, path: str, body: bytes, key: str, request_id: str | None = None
+    ) -> tuple[int, bytes]:
+        """POST `body` as JSON (with `request_id` as its X-Request-ID); the status code and
+        the answer's body."""
+        named = f"X-Request-ID: {request_id}\r\n" if request_id else ""
         head = (
             f"POST {path} HTTP/1.1\r\nHost: {self._host}\r\nAuthorization: Bearer {key}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            f"{named}Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode()
         self._writer.write(head + body)
         raw = await self._reader.readuntil(b"\r\n\r\n")

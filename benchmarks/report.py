@@ -81,6 +81,18 @@ def small_entry(
     }
 
 
+def revert_entry(reverts: list[float], changes: list[float], n: int) -> dict[str, Any]:
+    revert_median, change_median = statistics.median(reverts), statistics.median(changes)
+    return {
+        "median_s": round(revert_median, 5),
+        "min_s": round(min(reverts), 5),
+        "max_s": round(max(reverts), 5),
+        "orders_per_s": round(n / revert_median, 1),
+        "change_median_s": round(change_median, 5),
+        "ratio_to_change": round(revert_median / change_median, 2),
+    }
+
+
 def table(results: dict[str, Any]) -> str:
     """The figures as a Markdown table (the README shows the last one)."""
     lines = [
@@ -118,6 +130,25 @@ def table(results: dict[str, Any]) -> str:
             f"| {s['p50_ms']:.1f} ms | {s['p95_ms']:.1f} ms | {s['p99_ms']:.1f} ms | {s['errors']} "
             f"| {s['floor_tps']:,.0f} | {s['ratio']:.2f} |"
         )
+    reverts = [
+        (db, results[db]["revert"])
+        for db in ("postgresql", "sqlite")
+        if "revert" in results.get(db, {})
+    ]
+    if reverts:
+        lines += [
+            "",
+            "| database | revert of a 10,000-order change | median | min | max | orders/s "
+            "| the change | ratio |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for db, r in reverts:
+            lines.append(
+                f"| {db} | one request | {r['median_s'] * 1000:.1f} ms "
+                f"| {r['min_s'] * 1000:.1f} ms | {r['max_s'] * 1000:.1f} ms "
+                f"| {r['orders_per_s']:,.0f} | {r['change_median_s'] * 1000:.1f} ms "
+                f"| {r['ratio_to_change']:.2f}x |"
+            )
     written = results.get("postgresql", {}).get("bytes_per_order")
     if written:
         lines += [

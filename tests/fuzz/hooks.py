@@ -5,7 +5,7 @@ refusals depend on the data, not on the request's shape, and no schema can state
 that names no order of this business, a transition the order's current status does not allow,
 a cursor this service did not sign, CSV content (a file field is any bytes to OpenAPI), an
 Idempotency-Key already used for another request, a receiver that does not answer the test
-event. Those answers, and only those (by their `error_code`), count as accepted here; every
+event, what a request to revert changed and what changed since. Those answers, and only those (by their `error_code`), count as accepted here; every
 other refusal of a schema-valid request is still a failure.
 """
 
@@ -28,6 +28,11 @@ DATA_DEPENDENT = frozenset(
         "invalid_csv",
         "idempotency_key_reused",
         "webhook_test_failed",
+        # a revert's: what the request changed, and what changed since
+        "changed_since",
+        "already_reverted",
+        "details_not_recorded",
+        "request_not_revertible",
     }
 )
 
