@@ -5,8 +5,9 @@ refusals depend on the data, not on the request's shape, and no schema can state
 that names no order of this business, a transition the order's current status does not allow,
 a cursor this service did not sign, CSV content (a file field is any bytes to OpenAPI), an
 Idempotency-Key already used for another request, a receiver that does not answer the test
-event, what a request to revert changed and what changed since. Those answers, and only those (by their `error_code`), count as accepted here; every
-other refusal of a schema-valid request is still a failure.
+event, what a request to revert changed and what changed since. Those answers, and only those
+(by their `error_code`), count as accepted here; every other refusal of a schema-valid request
+is still a failure.
 """
 
 from __future__ import annotations

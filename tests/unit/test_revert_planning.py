@@ -64,7 +64,7 @@ def test_an_order_goes_back_to_its_statuses_and_details_before_the_change() -> N
         (S.PENDING, P.UNPAID),
         (S.CONFIRMED, P.PAID),
         given={"payment_method": "bank_transfer", "payment_account_holder": "Siti"},
-        previous={"payment_method": "qris", "payment_account_holder": None},
+        previous={"payment_method": "qris"},  # the holder it gave: the order held none
     )
 
     [(order_id, way)] = ways_back_of("req-1", [row], "cs").items()
@@ -76,6 +76,18 @@ def test_an_order_goes_back_to_its_statuses_and_details_before_the_change() -> N
     assert target.details.payment_method is PaymentMethod.QRIS
     assert target.details.payment_account_holder is None
     assert target.cleared == frozenset({"payment_account_holder"})
+
+
+def test_a_detail_a_revert_emptied_is_given_back_by_its_revert() -> None:
+    # the revert's row gave nothing and emptied the tracking number, which held JNE-1
+    emptied = _row(
+        30, 1, (S.PENDING, P.UNPAID), (S.PENDING, P.UNPAID), previous={"shipment_receipt": "JNE-1"}
+    )
+
+    target = ways_back_of("req-undo", [emptied], None)[1].target
+
+    assert target is not None
+    assert (target.shipment_receipt, target.cleared) == ("JNE-1", frozenset())
 
 
 def test_an_order_changed_twice_by_the_request_goes_back_to_before_the_first_time() -> None:

@@ -28,7 +28,8 @@ ROW_COLUMNS = (
     BulkColumn("entered_payment", "text"),
     BulkColumn("entered_at", "timestamptz"),  # when it entered its status, if not :now
 )
-UPDATE_COLUMNS = (*ROW_COLUMNS, *DETAIL_COLUMNS)
+# A revert's: which details each row empties, one bit per detail in `DETAIL_FIELDS` order.
+CLEARED_COLUMN = BulkColumn("cleared", "integer")
 
 
 # What the change path reads of an order: its state, and every field its events carry.
@@ -40,7 +41,14 @@ SNAPSHOT_COLUMNS = tuple(orders.c[name] for name in SNAPSHOT_NAMES)
 LIVE = orders.c.deleted_at.is_(None)
 
 
-def _update_sql(source: str, dialect: SqlDialect, detail_values: Sequence[str]) -> str:
+def _detail_sql(field: str, value: str, bit: int | None) -> str:
+    kept = f"COALESCE({value}, orders.{field})"
+    return kept if bit is None else f"CASE WHEN (v.cleared & {bit}) <> 0 THEN NULL ELSE {kept} END"
+
+
+def _update_sql(
+    source: str, dialect: SqlDialect, detail_values: Sequence[str], clears: bool
+) -> str:
     stamps = [
         f"{col} = CASE WHEN v.entered_status = '{status}' THEN COALESCE(v.entered_at, :now) "
         f"ELSE orders.{col} END"
@@ -50,8 +58,8 @@ def _update_sql(source: str, dialect: SqlDialect, detail_values: Sequence[str]) 
         for status, col in PAYMENT_TIME_COLUMNS.items()
     ]
     details = [
-        f"{f} = COALESCE({value}, orders.{f})"
-        for f, value in zip(DETAIL_FIELDS, detail_values, strict=True)
+        f"{f} = {_detail_sql(f, value, 1 << i if clears else None)}"
+        for i, (f, value) in enumerate(zip(DETAIL_FIELDS, detail_values, strict=True))
     ]
     sets = ",\n  ".join(
         [
@@ -96,22 +104,38 @@ def select_ids_by_uuid(dialect: SqlDialect) -> Select[Any]:
     )
 
 
+def update_columns(shared_target: bool, clears: bool) -> tuple[BulkColumn, ...]:
+    """The bulk columns of `update_statement`'s rows (see `update_rows`)."""
+    return (
+        *ROW_COLUMNS,
+        *(() if shared_target else DETAIL_COLUMNS),
+        *((CLEARED_COLUMN,) if clears else ()),
+    )
+
+
 @functools.cache
-def update_statement(dialect: SqlDialect, shared_target: bool) -> TextClause:
-    if shared_target:  # the request's details, bound once
-        source = dialect.values_sql(ROW_COLUMNS)
+def update_statement(dialect: SqlDialect, shared_target: bool, clears: bool) -> TextClause:
+    """The bulk UPDATE: the request's details bound once (`shared_target`) or per row; with
+    `clears` (a revert's), each row also says which details it empties."""
+    source = dialect.values_sql(update_columns(shared_target, clears))
+    if shared_target:
         details = [dialect.shared_value_sql(c) for c in DETAIL_COLUMNS]
     else:
-        source = dialect.values_sql(UPDATE_COLUMNS)
         details = [f"v.{c.name}" for c in DETAIL_COLUMNS]
     transfer_time = orders.c.transfer_time.type
-    return text(_update_sql(source, dialect, details)).bindparams(
+    return text(_update_sql(source, dialect, details, clears)).bindparams(
         bindparam("now", type_=orders.c.updated_at.type),
         *([bindparam("transfer_time", type_=transfer_time)] if shared_target else []),
     )
 
 
-def update_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> list[tuple[Any, ...]]:
+def _cleared_bits(cleared: frozenset[str]) -> int:
+    return sum(1 << DETAIL_FIELDS.index(name) for name in cleared)
+
+
+def update_rows(
+    changes: Sequence[AppliedChange], *, with_target: bool, clears: bool = False
+) -> list[tuple[Any, ...]]:
     # What a decision writes is the same for every order it applies to: worked out once.
     decided: dict[int, tuple[Any, ...]] = {}
     rows: list[tuple[Any, ...]] = []
@@ -126,10 +150,10 @@ def update_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> list[
                 d.entered_status.value if d.entered_status else None,
                 d.entered_payment_status.value if d.entered_payment_status else None,
             )
+        row: tuple[Any, ...] = (change.before.id, *values, change.entered_at)
         if with_target:
-            rows.append(
-                (change.before.id, *values, change.entered_at, *detail_values(change.target))
-            )
-        else:
-            rows.append((change.before.id, *values, change.entered_at))
+            row += detail_values(change.target)
+        if clears:
+            row += (_cleared_bits(change.target.cleared),)
+        rows.append(row)
     return rows

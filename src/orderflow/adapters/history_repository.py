@@ -78,11 +78,13 @@ def _target_values(target: Target) -> tuple[Any, ...]:
 
 def previous_details(change: AppliedChange, written: tuple[str, ...]) -> str | None:
     """The `previous_details` of a change writing the details `written`: what the order held
-    of each, as JSON (None when it writes none)."""
+    of each, as a JSON object of the values it held (a detail written and absent held none;
+    `{}`: it held none of them); None when the change writes no detail."""
     if not written:
         return None
     before = change.before
-    return orjson.dumps({n: getattr(before, n) for n in written}, option=orjson.OPT_UTC_Z).decode()
+    held = {n: v for n in written if (v := getattr(before, n)) is not None}
+    return orjson.dumps(held, option=orjson.OPT_UTC_Z).decode()
 
 
 def _history_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> list[tuple[Any, ...]]:
@@ -160,9 +162,14 @@ class SqlHistoryRepository:
             self._conn, self._scope, request_id, after=after, limit=limit
         )
 
-    async def changes_after(self, order_ids: Sequence[int], after: int) -> list[LaterChange]:
-        """Every row of these orders newer than row `after`, oldest first."""
-        return await request_history.changes_after(self._conn, self._scope, order_ids, after)
+    async def changes_after(
+        self, order_ids: Sequence[int], after: int, request_id: str
+    ) -> list[LaterChange]:
+        """Every row of these orders newer than row `after` from another request than
+        `request_id`, oldest first."""
+        return await request_history.changes_after(
+            self._conn, self._scope, order_ids, after, request_id
+        )
 
     async def reverted_orders(self, request_id: str, order_ids: Sequence[int]) -> dict[int, str]:
         """Of these orders, those a revert of `request_id` put back, and that revert's id."""

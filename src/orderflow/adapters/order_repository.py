@@ -10,7 +10,7 @@ from uuid import UUID
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import BigInteger, Text
+from sqlalchemy.types import Text
 
 from orderflow.adapters import change_statements, order_listing, order_statistics
 from orderflow.adapters.bulk import DETAIL_FIELDS, detail_values, one_target
@@ -92,40 +92,21 @@ class SqlOrderRepository:
         }
 
     async def update_many(self, changes: Sequence[AppliedChange], now: datetime) -> None:
-        """Apply every change in one UPDATE statement (and one more per detail a revert clears:
-        the bulk statement only writes values, `COALESCE`d with what the order holds)."""
+        """Apply every change in one UPDATE statement. A detail is written `COALESCE`d with
+        what the order holds; a revert's statement also empties the details it clears."""
         target = one_target(changes)
-        rows = change_statements.update_rows(changes, with_target=target is None)
+        clears = any(change.target.cleared for change in changes)
+        rows = change_statements.update_rows(changes, with_target=target is None, clears=clears)
         dialect, shared = self._dialect, target is not None
-        params = dialect.values_params(
-            change_statements.UPDATE_COLUMNS if target is None else change_statements.ROW_COLUMNS,
-            rows,
-        )
+        params = dialect.values_params(change_statements.update_columns(shared, clears), rows)
         if target is not None:
             params.update(zip(DETAIL_FIELDS, detail_values(target), strict=True))
         stmt = driver_statement(
             self._conn.dialect,
-            ("update_many", shared),
-            lambda: change_statements.update_statement(dialect, shared),
+            ("update_many", shared, clears),
+            lambda: change_statements.update_statement(dialect, shared, clears),
         )
         await self._scope.execute(self._conn, stmt, {**params, "now": now})
-        if any(change.target.cleared for change in changes):
-            await self._clear_details(changes)
-
-    async def _clear_details(self, changes: Sequence[AppliedChange]) -> None:
-        """Empty the details the changes' targets clear (`Target.cleared`, a revert's): one
-        UPDATE per detail cleared, of the orders that clear it."""
-        by_detail: dict[str, list[int]] = {}
-        for change in changes:
-            for name in change.target.cleared:
-                by_detail.setdefault(name, []).append(change.before.id)
-        for name in sorted(by_detail):
-            await self._conn.execute(
-                self._scope.update(orders)
-                .where(self._dialect.any_of(orders.c.id, "ids", BigInteger()), LIVE)
-                .values({name: None}),
-                {"ids": self._dialect.list_param(by_detail[name])},
-            )
 
     async def delete_many(self, ids: Sequence[int], now: datetime) -> None:
         """Mark the orders deleted, in one UPDATE: their rows stay for history and events."""

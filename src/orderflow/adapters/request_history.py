@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Row, distinct, func
+from sqlalchemy import BigInteger, Row, distinct, func, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from orderflow.adapters.sql_dialect import sql_dialect
@@ -82,13 +82,15 @@ async def request_changes(
 
 
 async def changes_after(
-    conn: AsyncConnection, scope: Scope, order_ids: Sequence[int], after: int
+    conn: AsyncConnection, scope: Scope, order_ids: Sequence[int], after: int, request_id: str
 ) -> list[LaterChange]:
-    """Every history row of these orders newer than row `after`, oldest first."""
+    """Every history row of these orders newer than row `after` that another request than
+    `request_id` wrote, oldest first."""
     dialect = sql_dialect(conn)
+    other = or_(_h.c.request_id.is_(None), _h.c.request_id != request_id)
     stmt = (
         scope.select(_h, _h.c.order_id, _h.c.id, _h.c.request_id, _h.c.reverts)
-        .where(dialect.any_of(_h.c.order_id, "ids", BigInteger()), _h.c.id > after)
+        .where(dialect.any_of(_h.c.order_id, "ids", BigInteger()), _h.c.id > after, other)
         .order_by(_h.c.id)
     )
     rows = await conn.execute(stmt, {"ids": dialect.list_param(order_ids)})

@@ -157,8 +157,9 @@ order_status_history = Table(
     # Migration 0009: the tracking number a change set, and what the row records (`HistoryKind`).
     Column("shipment_receipt", String(255), nullable=True),
     Column("kind", String(16), nullable=False, server_default="status"),
-    # Migration 0012: what the details a change wrote held before it (a JSON object of those
-    # fields; NULL when it wrote none), and on a revert's rows the request id it reverted.
+    # Migration 0012: what the details a change wrote held before it (a JSON object of the
+    # values they held: a detail written and absent held none; NULL when it wrote none), and on
+    # a revert's rows the request id it reverted.
     Column("previous_details", Text, nullable=True),
     Column("reverts", String(128), nullable=True),
     Index("ix_order_status_history_order_id_id", "order_id", "id"),

@@ -173,8 +173,9 @@ class RecordedChange:
     to_status: OrderStatus
     from_payment_status: PaymentStatus | None
     to_payment_status: PaymentStatus
-    # The details the change gave (a name absent: not given), and what the details it wrote
-    # held before it (None: it wrote none, or it was recorded before migration 0012).
+    # The details the change gave (a name absent: not given), and the values the details it
+    # wrote held before it (a detail it wrote, absent here: held none; None: it wrote none, or
+    # it was recorded before migration 0012).
     given: dict[str, Any]
     previous: dict[str, Any] | None
     reverts: str | None

@@ -108,8 +108,11 @@ class HistoryRepository(Protocol):
         """Up to `limit` rows `request_id` wrote (past history row `after`), oldest first."""
         ...
 
-    async def changes_after(self, order_ids: Sequence[int], after: int) -> list[LaterChange]:
-        """Every history row of these orders newer than row `after`, oldest first."""
+    async def changes_after(
+        self, order_ids: Sequence[int], after: int, request_id: str
+    ) -> list[LaterChange]:
+        """Every history row of these orders newer than row `after` that another request than
+        `request_id` wrote, oldest first."""
         ...
 
     async def reverted_orders(self, request_id: str, order_ids: Sequence[int]) -> dict[int, str]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from orderflow.domain.errors import BatchRefused, InvalidInput, NotFound, Rejection
 from orderflow.domain.lifecycle import (
+    DETAIL_FIELDS,
     PAYMENT_FIELDS,
     ChangeKind,
     PaymentDetails,
@@ -121,7 +122,8 @@ async def _apply(
         ways_back = ways_back_of(command.request_id, recorded, command.by)
         ids = sorted(ways_back)
         numbered, snapshots = await locked_orders(uow, ids, lock=not command.dry_run)
-        later = await uow.history.changes_after(ids, min(w.first_row for w in ways_back.values()))
+        first_row = min(w.first_row for w in ways_back.values())
+        later = await uow.history.changes_after(ids, first_row, command.request_id)
         refused = refusals(command.request_id, ways_back, later, snapshots)
         wanted: dict[OrderRef, Target] = {
             id_: way.target
@@ -182,8 +184,11 @@ def _way_back(rows: list[RecordedChange], by: str | None) -> OrderWayBack:
             if row.given:
                 return OrderWayBack(first.order_id, first.history_id, None)
             continue
-        for name, value in row.previous.items():
-            previous.setdefault(name, value)
+        # What the row wrote: the details it gave, and those it emptied (a revert's), whose
+        # values before it are recorded; a detail written whose value is absent held none.
+        for name in DETAIL_FIELDS:
+            if name in row.given or name in row.previous:
+                previous.setdefault(name, row.previous.get(name))
     given = {name: value for name, value in previous.items() if value is not None}
     method = given.get("payment_method")
     details = {name: given[name] for name in PAYMENT_FIELDS if name in given}

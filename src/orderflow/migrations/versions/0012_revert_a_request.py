@@ -4,8 +4,9 @@
 change's statuses before and after and the request id; two columns are new:
 
 - `previous_details`: the values the details a change wrote (payment fields, tracking number)
-  held before it, as a JSON object of those fields only; NULL for a change that wrote none (most
-  status changes: a NULL costs a bit of the row's null bitmap).
+  held before it, as a JSON object of the values they held (a detail the change wrote and that
+  is absent there held none; the row's own columns say which it gave); NULL for a change that
+  wrote none (most status changes: a NULL costs a bit of the row's null bitmap).
 - `reverts`: on a revert's rows, the request id it reverted.
 
 Two indexes: the business's rows of one request (a revert and `GET /v3/orders/changes/{id}`
