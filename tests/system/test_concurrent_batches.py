@@ -1,5 +1,6 @@
-"""Many clients send random overlapping batches to real server processes (two on PostgreSQL):
-no update is lost, history stays a chain, nothing answers 5xx, other businesses are untouched."""
+"""Many clients send random overlapping batches, and reverts of earlier ones, to real server
+processes (two on PostgreSQL): no update is lost, history stays a chain, nothing answers 5xx,
+other businesses are untouched."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tests.system.checks import STRESS, assert_chains_are_whole, states
 CLIENTS = 8
 DURATION_S = 20.0 if STRESS else 3.0
 URL = "/v3/orders/change-status"
+REVERT = "/v3/orders/revert"
 
 
 async def _client(
@@ -33,10 +35,23 @@ async def _client(
     deadline: float,
     seed: int,
     log: list[tuple[str, int, dict[str, Any]]],
+    reverts: set[str],
 ) -> None:
     rng = random.Random(seed)
     async with httpx.AsyncClient(timeout=60) as client:
         while time.monotonic() < deadline:
+            done = [rid for rid, code, _ in log if code == 200]
+            if done and rng.random() < 0.15:  # now and then, undo an earlier batch
+                request_id = uuid.uuid4().hex
+                response = await client.post(
+                    rng.choice(urls) + REVERT,
+                    params={"on_error": "skip"} if rng.random() < 0.5 else {},
+                    json={"request_id": rng.choice(done)},
+                    headers={**tenant.headers, "X-Request-ID": request_id},
+                )
+                log.append((request_id, response.status_code, response.json()))
+                reverts.add(request_id)
+                continue
             ids = rng.sample(ours, rng.randint(1, 12))
             if rng.random() < 0.2:
                 ids.append(rng.choice(foreign))  # another business's order: must look unknown
@@ -65,6 +80,7 @@ async def test_overlapping_batches_from_many_clients(
 
     # When 8 clients send random batches to every server process for a while
     log: list[tuple[str, int, dict[str, Any]]] = []
+    reverts: set[str] = set()
     with contextlib.ExitStack() as stack:
         urls = [
             stack.enter_context(running_server(settings.database_url, tmp_path)).url
@@ -72,13 +88,15 @@ async def test_overlapping_batches_from_many_clients(
         ]
         deadline = time.monotonic() + DURATION_S
         await asyncio.gather(
-            *(_client(urls, shop, ours, foreign, deadline, n, log) for n in range(CLIENTS))
+            *(_client(urls, shop, ours, foreign, deadline, n, log, reverts) for n in range(CLIENTS))
         )
 
     # Then no server error, and the database tells the same story as the answers
     codes = {code for _, code, _ in log}
-    assert codes <= {200, 400}, f"unexpected answers: {codes}"
+    # (404: a revert of a batch that, skipping refused orders, changed none)
+    assert codes <= {200, 400, 404}, f"unexpected answers: {codes}"
     assert sum(code == 200 for _, code, _ in log) > 0
+    assert any(code == 200 and rid in reverts for rid, code, _ in log), "no revert was answered"
     chains = await assert_chains_are_whole(container, shop.business_id)
     answered = {rid: body for rid, code, body in log if code == 200}
     refused = {rid for rid, code, _ in log if code != 200}
