@@ -358,3 +358,26 @@ async def test_a_cursor_of_another_request_is_refused(
             "/v3/orders/changes/req-a", headers=_headers(tenant, "r"), params=bad
         )
         assert response.status_code == 400, bad
+
+
+async def test_an_order_deleted_since_is_changed_since_named_by_its_uuid(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 1)
+    await _change(client, tenant, "req-cancel", ids, status="canceled")
+    uuid = (await client.get(f"/v3/orders/{ids[0]}", headers=_headers(tenant, "r", NEWER))).json()[
+        "id"
+    ]
+    deleted = await client.post(
+        "/v3/orders/delete", headers=_headers(tenant, "req-delete"), json={"ids": ids}
+    )
+    assert deleted.status_code == 200
+
+    response = await _revert(client, tenant, "req-undo", {"request_id": "req-cancel"}, NEWER)
+
+    assert response.status_code == 400
+    assert [(r["id"], r["error_code"]) for r in response.json()["rejected"]] == [
+        (uuid, "changed_since")
+    ]
+    assert "req-delete" in response.json()["rejected"][0]["error"]

@@ -116,7 +116,7 @@ def test_a_change_whose_details_before_were_not_recorded_has_no_way_back() -> No
     way = ways_back_of("req-1", [old], None)[1]
 
     assert way.target is None
-    [rejection] = refusals("req-1", {1: way}, [], {}).values()
+    [rejection] = refusals("req-1", {1: way}, []).values()
     assert rejection.error_code == "details_not_recorded"
 
 
@@ -139,7 +139,7 @@ def test_later_rows_refuse_an_order_as_changed_since_or_already_reverted() -> No
         LaterChange(3, 23, "req-8", None),
     ]
 
-    refused = refusals("req-1", ways, later, {})
+    refused = refusals("req-1", ways, later)
 
     assert {id_: r.error_code for id_, r in refused.items()} == {
         2: "changed_since",

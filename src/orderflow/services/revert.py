@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from orderflow.domain.errors import BatchRefused, InvalidInput, NotFound, Rejection
 from orderflow.domain.lifecycle import (
@@ -44,7 +45,6 @@ from orderflow.services.records import (
     Actor,
     LaterChange,
     OrderRef,
-    OrderSnapshot,
     RecordedChange,
 )
 from orderflow.services.retry import retrying
@@ -83,6 +83,7 @@ class OrderWayBack:
     the first row (the request's) after which nothing else may have changed it."""
 
     order_id: int
+    order_uuid: UUID
     first_row: int
     target: Target | None  # None: its details before the change were not recorded
 
@@ -124,7 +125,7 @@ async def _apply(
         numbered, snapshots = await locked_orders(uow, ids, lock=not command.dry_run)
         first_row = min(w.first_row for w in ways_back.values())
         later = await uow.history.changes_after(ids, first_row, command.request_id)
-        refused = refusals(command.request_id, ways_back, later, snapshots)
+        refused = refusals(command.request_id, ways_back, later)
         wanted: dict[OrderRef, Target] = {
             id_: way.target
             for id_, way in ways_back.items()
@@ -182,7 +183,7 @@ def _way_back(rows: list[RecordedChange], by: str | None) -> OrderWayBack:
     for row in rows:  # oldest first: the value before the first change of each detail wins
         if row.previous is None:
             if row.given:
-                return OrderWayBack(first.order_id, first.history_id, None)
+                return OrderWayBack(first.order_id, first.order_uuid, first.history_id, None)
             continue
         # What the row wrote: the details it gave, and those it emptied (a revert's), whose
         # values before it are recorded; a detail written whose value is absent held none.
@@ -203,14 +204,13 @@ def _way_back(rows: list[RecordedChange], by: str | None) -> OrderWayBack:
         shipment_receipt=given.get("shipment_receipt"),
         cleared=frozenset(name for name, value in previous.items() if value is None),
     )
-    return OrderWayBack(first.order_id, first.history_id, target)
+    return OrderWayBack(first.order_id, first.order_uuid, first.history_id, target)
 
 
 def refusals(
     request_id: str,
     ways_back: dict[int, OrderWayBack],
     later: Sequence[LaterChange],
-    snapshots: dict[int, OrderSnapshot],
 ) -> dict[int, Rejection]:
     """The orders refused before the lifecycle is asked: reverted already, changed since, their
     details before unknown. `later`: every history row of the orders after the request's
@@ -218,11 +218,8 @@ def refusals(
     refused: dict[int, Rejection] = {}
 
     def refuse(id_: int, code: str, message: str) -> None:
-        snap = snapshots.get(id_)
-        refused.setdefault(
-            id_,
-            Rejection(id_, code, message, snap.id if snap else None, snap.uuid if snap else None),
-        )
+        # named by both its ids, as they were when the request changed it (even if deleted since)
+        refused.setdefault(id_, Rejection(id_, code, message, id_, ways_back[id_].order_uuid))
 
     for row in later:
         way = ways_back.get(row.order_id)
@@ -250,7 +247,8 @@ def refusals(
 
 
 def _order_of(rejection: Rejection) -> int:
-    return rejection.legacy_id or (rejection.id if isinstance(rejection.id, int) else 0)
+    assert isinstance(rejection.id, int)  # a revert names its orders by numeric id
+    return rejection.id
 
 
 def _refusal(request_id: str, rejected: list[Rejection], total: int) -> BatchRefused:
