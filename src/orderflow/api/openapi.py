@@ -16,10 +16,11 @@ from orderflow.api.schemas import ErrorResponse
 from orderflow.contracts.versions import NEWEST, PAYMENT_METHODS, Contract
 
 _DESCRIPTIONS = {
-    400: "Invalid request (validation_error, order_not_found, invalid_transition)",
+    400: "Invalid request (validation_error, order_not_found, invalid_transition; a revert's "
+    "changed_since, already_reverted, details_not_recorded, request_not_revertible)",
     401: "Missing, unknown or revoked API key",
     403: "The API key lacks the scope this call needs",
-    404: "Not found (or belongs to another business)",
+    404: "Not found, or another business's (a revert's and a request's page: request_not_found)",
     409: "A request with the same Idempotency-Key is still running (idempotency_key_in_use); "
     "retry after Retry-After seconds",
     413: "Request body too large (payload_too_large)",

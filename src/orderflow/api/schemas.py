@@ -131,7 +131,8 @@ class RejectedOrder(BaseModel):
     id: int | str
     error_code: str = Field(
         description="order_not_found, invalid_transition, invalid_status_time (an upload's "
-        "day/month/year) or order_not_deletable (delete)"
+        "day/month/year), order_not_deletable (delete), or a revert's changed_since, "
+        "already_reverted and details_not_recorded"
     )
     error: str
 
