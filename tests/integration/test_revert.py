@@ -25,7 +25,7 @@ from orderflow.domain.lifecycle import (
 )
 from orderflow.services.change_status import ChangeOrderStatus, change_status
 from orderflow.services.records import Actor
-from orderflow.services.revert import RequestNotFound, RevertRequest, revert_request
+from orderflow.services.revert import RequestNotFound, RevertChanges, revert_request
 from tests.builders import Tenant, make_orders, make_tenant
 from tests.outbox_events import StoredEvent, outbox_events
 
@@ -56,7 +56,7 @@ async def _revert(
     container: Container, tenant: Tenant, request_id: str, reverted: str, **options: Any
 ) -> Any:
     return await revert_request(
-        container.uow_factory, _actor(tenant, request_id), RevertRequest(reverted, **options)
+        container.uow_factory, _actor(tenant, request_id), RevertChanges(reverted, **options)
     )
 
 

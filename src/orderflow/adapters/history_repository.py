@@ -76,7 +76,7 @@ def _target_values(target: Target) -> tuple[Any, ...]:
     return (target.by, *detail_values(target))
 
 
-def previous_details(change: AppliedChange, written: tuple[str, ...]) -> str | None:
+def _previous_details(change: AppliedChange, written: tuple[str, ...]) -> str | None:
     """The `previous_details` of a change writing the details `written`: what the order held
     of each, as a JSON object of the values it held (a detail written and absent held none;
     `{}`: it held none of them); None when the change writes no detail."""
@@ -97,7 +97,7 @@ def _history_rows(changes: Sequence[AppliedChange], *, with_target: bool) -> lis
         names = written.get(id(c.target))
         if names is None:
             names = written[id(c.target)] = written_details(c.target)
-        previous = previous_details(c, names)
+        previous = _previous_details(c, names)
         key = (id(d), id(before.status), id(before.payment_status))
         state = states.get(key)
         if state is None:

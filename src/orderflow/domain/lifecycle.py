@@ -268,19 +268,11 @@ def changes_details(target: Target, current: CurrentDetails) -> bool:
 
 def written_details(target: Target) -> tuple[str, ...]:
     """The details `target` writes on an order (gives or clears), in `DETAIL_FIELDS` order."""
-    if target.cleared:
-        given = set(target.cleared)
-    elif target.shipment_receipt is None and target.details == _NO_DETAILS:
-        return ()  # most changes: statuses only
-    else:
-        given = set()
-    given.update(n for n in PAYMENT_FIELDS if getattr(target.details, n) is not None)
+    given = set(target.cleared)
+    given.update(name for name in PAYMENT_FIELDS if getattr(target.details, name) is not None)
     if target.shipment_receipt is not None:
         given.add("shipment_receipt")
-    return tuple(n for n in DETAIL_FIELDS if n in given)
-
-
-_NO_DETAILS = PaymentDetails()
+    return tuple(name for name in DETAIL_FIELDS if name in given)
 
 
 def status_time(day: StatusDay, created_at: datetime, now: datetime) -> datetime | Refusal:

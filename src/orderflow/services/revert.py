@@ -68,7 +68,7 @@ class RequestNotRevertible(InvalidInput):
 
 
 @dataclass(frozen=True, slots=True)
-class RevertRequest:
+class RevertChanges:
     """Put back what request `request_id` changed; `by` says who, as a change's `by` does."""
 
     request_id: str
@@ -91,7 +91,7 @@ class OrderWayBack:
 async def revert_request(
     uow_factory: UnitOfWorkFactory,
     actor: Actor,
-    command: RevertRequest,
+    command: RevertChanges,
     clock: Clock = utc_now,
     idempotency: Idempotent[ChangeStatusResult] | None = None,
 ) -> ChangeStatusResult:
@@ -109,7 +109,7 @@ async def revert_request(
 async def _apply(
     uow_factory: UnitOfWorkFactory,
     actor: Actor,
-    command: RevertRequest,
+    command: RevertChanges,
     clock: Clock,
     idempotency: Idempotent[ChangeStatusResult] | None,
 ) -> ChangeStatusResult:

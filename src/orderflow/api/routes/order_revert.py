@@ -77,7 +77,7 @@ async def revert_changes(
     contract = contract_of(request)
     body = await read_body(request, RevertRequest)
     idempotency_key = await idempotency_key_of(request, key)
-    command = revert.RevertRequest(
+    command = revert.RevertChanges(
         body.request_id, by=body.by, skip_refused=on_error is OnError.SKIP, dry_run=dry_run
     )
     include_rejected = on_error is OnError.SKIP or dry_run
