@@ -192,6 +192,38 @@ async def test_metrics_count_changed_orders_batches_and_refusals(
     assert delta("orderflow_transitions_refused_total", reason="invalid_transition") == 4
 
 
+async def test_metrics_count_a_revert_like_a_change(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    # given three orders confirmed by one request, one of them shipped since
+    tenant = await make_tenant(container)
+    ids = await make_orders(container, tenant, 3)
+    named = {**tenant.headers, "X-Request-ID": "req-confirm"}
+    assert (
+        await client.post(URL, headers=named, json={"ids": ids, "status": "confirmed"})
+    ).is_success
+    shipped = {"ids": ids[:1], "status": "shipped"}
+    assert (await client.post(URL, headers=tenant.headers, json=shipped)).is_success
+    before = await scrape(client)
+
+    # when it is reverted skipping the refused order
+    reverted = await client.post(
+        "/v3/orders/revert?on_error=skip",
+        headers=tenant.headers,
+        json={"request_id": "req-confirm"},
+    )
+    assert reverted.status_code == 200
+    after = await scrape(client)
+
+    # then it counts as a batch of three, two orders back to pending, one refused and why
+    def delta(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    assert delta("orderflow_orders_changed_total", status="pending") == 2
+    assert delta("orderflow_change_status_batch_size_sum") == 3
+    assert delta("orderflow_transitions_refused_total", reason="changed_since") == 1
+
+
 async def test_metrics_refuse_remote_clients_without_a_token(container: Container) -> None:
     transport = httpx.ASGITransport(app=create_app(container=container), client=("203.0.113.7", 5))
     async with httpx.AsyncClient(transport=transport, base_url="http://orderflow.test") as remote:

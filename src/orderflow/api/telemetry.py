@@ -25,6 +25,7 @@ from orderflow.services.change_status import (
 )
 from orderflow.services.idempotency import Idempotent
 from orderflow.services.records import Actor
+from orderflow.services.revert import RevertChanges, revert_request
 from orderflow.services.status_upload import (
     RowsRefused,
     UploadChangeStatus,
@@ -123,6 +124,22 @@ async def observed_change_status(
     )
 
 
+async def observed_revert(
+    uow_factory: UnitOfWorkFactory,
+    actor: Actor,
+    command: RevertChanges,
+    idempotency: Idempotent[ChangeStatusResult] | None = None,
+) -> ChangeStatusResult:
+    """`revert_request`, counted like a change-status batch (its size: the orders the request
+    changed; not known for a refused one) and logged with the request it reverts."""
+    bind(reverts=command.request_id)
+    return await _observed(
+        None,
+        command.dry_run,
+        lambda: revert_request(uow_factory, actor, command, idempotency=idempotency),
+    )
+
+
 async def observed_upload(
     uow_factory: UnitOfWorkFactory,
     actor: Actor,
@@ -145,6 +162,9 @@ class _Refused(Protocol):
 
 class _Outcome(Protocol):
     @property
+    def data(self) -> Sequence[object]: ...
+
+    @property
     def changed(self) -> int: ...
 
     @property
@@ -157,8 +177,9 @@ class _Outcome(Protocol):
 _O = TypeVar("_O", bound=_Outcome)
 
 
-async def _observed(size: int, dry_run: bool, run: Callable[[], Awaitable[_O]]) -> _O:
-    """Run a batch and count it in the metrics and the request's log line (dry runs: log only)."""
+async def _observed(size: int | None, dry_run: bool, run: Callable[[], Awaitable[_O]]) -> _O:
+    """Run a batch and count it in the metrics and the request's log line (dry runs: log only).
+    `size` None: known once it ran (a revert's: the orders its request changed)."""
     bind(batch_size=size, dry_run=dry_run or None)
     try:
         result = await run()
@@ -167,6 +188,9 @@ async def _observed(size: int, dry_run: bool, run: Callable[[], Awaitable[_O]]) 
         if not dry_run:
             record_batch(size, {}, (r.error_code for r in exc.rejected))
         raise
+    if size is None:
+        size = len(result.data) + len(result.rejected)
+        bind(batch_size=size)
     bind(changed=result.changed, refused=len(result.rejected))
     if not dry_run:
         record_batch(size, result.changed_by_status, (r.error_code for r in result.rejected))

@@ -91,9 +91,13 @@ WEBHOOK_LATENCY = Histogram(
 )
 
 
-def record_batch(size: int, changed_by_status: Mapping[str, int], refusals: Iterable[str]) -> None:
-    """Count one status-change batch: its size, the orders it changed and each refusal reason."""
-    BATCH_SIZE.observe(size)
+def record_batch(
+    size: int | None, changed_by_status: Mapping[str, int], refusals: Iterable[str]
+) -> None:
+    """Count one status-change batch: its size (if known), the orders it changed and each
+    refusal reason."""
+    if size is not None:
+        BATCH_SIZE.observe(size)
     for status, n in changed_by_status.items():
         if n:
             ORDERS_CHANGED.labels(status=status).inc(n)

@@ -29,6 +29,7 @@ from orderflow.api.revert_schemas import (
 )
 from orderflow.api.routes.order_queries import CURSOR_PATTERN
 from orderflow.api.schemas import OnError
+from orderflow.api.telemetry import observed_revert
 from orderflow.api.views import change_status_body, request_changes_body
 from orderflow.contracts.versions import Contract
 from orderflow.services import revert
@@ -86,7 +87,7 @@ async def revert_changes(
         return change_status_body(contract, result, include_rejected=include_rejected)
 
     idempotency = idempotent(idempotency_key, 200, render, contract)
-    result = await revert.revert_request(uow_factory, actor, command, idempotency=idempotency)
+    result = await observed_revert(uow_factory, actor, command, idempotency=idempotency)
     return OrjsonResponse(render(result))
 
 
