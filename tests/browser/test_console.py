@@ -24,6 +24,19 @@ def sign_in(page: Page) -> None:
     expect(page.locator("#rows tr[data-id]").first).to_be_visible()
 
 
+def drop_csv(page: Page, text: str) -> None:
+    """Drop `text` as the file resi.csv on the upload dialog's drop zone."""
+    page.evaluate(
+        """(text) => {
+            const data = new DataTransfer();
+            data.items.add(new File([text], "resi.csv", { type: "text/csv" }));
+            const zone = document.getElementById("u-drop");
+            zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true }));
+        }""",
+        text,
+    )
+
+
 def shot(page: Page, shots: Path, name: str) -> None:
     page.screenshot(path=str(shots / f"{name}.png"))
 
@@ -197,15 +210,7 @@ def test_upload_csv_dry_run_then_apply(page: Page, api: httpx.Client, shots: Pat
     sign_in(page)
     page.click("#upload")
     # when the file is dropped on the drop zone
-    page.evaluate(
-        """(text) => {
-            const data = new DataTransfer();
-            data.items.add(new File([text], "resi.csv", { type: "text/csv" }));
-            const zone = document.getElementById("u-drop");
-            zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true }));
-        }""",
-        text,
-    )
+    drop_csv(page, text)
     expect(page.locator("#u-chosen")).to_contain_text("resi.csv")
     page.click("#u-check")
     # then the dry run lists the rows that can be applied and the row that cannot, by number
@@ -456,15 +461,7 @@ def test_undo_an_upload_puts_the_rows_back(page: Page, api: httpx.Client) -> Non
     )
     sign_in(page)
     page.click("#upload")
-    page.evaluate(
-        """(text) => {
-            const data = new DataTransfer();
-            data.items.add(new File([text], "resi.csv", { type: "text/csv" }));
-            const zone = document.getElementById("u-drop");
-            zone.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true }));
-        }""",
-        text,
-    )
+    drop_csv(page, text)
     page.click("#u-check")
     page.click("#u-apply-all")
     expect(page.locator("#u-done")).to_be_visible()
