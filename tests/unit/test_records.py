@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import fields
 
+from orderflow.adapters.bulk import DETAIL_COLUMNS
 from orderflow.adapters.tables import orders
 from orderflow.domain.lifecycle import (
+    DETAIL_FIELDS,
     PAYMENT_FIELDS,
     PAYMENT_TIME_FIELDS,
     STATUS_TIME_FIELDS,
@@ -38,3 +40,8 @@ def test_a_snapshot_is_what_the_lifecycle_compares_details_with() -> None:
 
 def test_a_history_entry_holds_every_payment_detail_a_change_gives() -> None:
     assert set(PAYMENT_FIELDS) <= set(_names(HistoryEntry))
+
+
+def test_the_bulk_detail_columns_are_the_domains_details_in_its_order() -> None:
+    assert tuple(c.name for c in DETAIL_COLUMNS) == DETAIL_FIELDS
+    assert set(DETAIL_FIELDS) <= set(orders.columns.keys())

@@ -52,7 +52,6 @@ def _row(
         to[1],
         given or {},
         previous,
-        None,
         AT,
     )
 

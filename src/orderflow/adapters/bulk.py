@@ -22,9 +22,9 @@ PAYMENT_COLUMNS = (
 )
 
 
-# What a change's target writes on the order: its payment fields and the tracking number.
+# What a change's target writes on the order: its payment fields and the tracking number, in
+# the domain's `lifecycle.DETAIL_FIELDS` order (a unit test keeps them equal).
 DETAIL_COLUMNS = (*PAYMENT_COLUMNS, BulkColumn("shipment_receipt", "text"))
-DETAIL_FIELDS = tuple(c.name for c in DETAIL_COLUMNS)
 
 
 def payment_values(details: PaymentDetails) -> tuple[Any, ...]:

@@ -13,10 +13,11 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import BigInteger, Uuid
 
-from orderflow.adapters.bulk import DETAIL_COLUMNS, DETAIL_FIELDS, detail_values
+from orderflow.adapters.bulk import DETAIL_COLUMNS, detail_values
 from orderflow.adapters.sql_dialect import BulkColumn, SqlDialect
 from orderflow.adapters.tables import PAYMENT_TIME_COLUMNS, STATUS_TIME_COLUMNS, orders
 from orderflow.adapters.tenancy import BUSINESS_PARAM, bound_business
+from orderflow.domain.lifecycle import DETAIL_FIELDS
 from orderflow.services.records import AppliedChange, OrderSnapshot
 
 ROW_COLUMNS = (

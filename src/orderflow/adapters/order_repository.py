@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import Text
 
 from orderflow.adapters import change_statements, order_listing, order_statistics
-from orderflow.adapters.bulk import DETAIL_FIELDS, detail_values, one_target
+from orderflow.adapters.bulk import detail_values, one_target
 from orderflow.adapters.change_statements import LIVE
 from orderflow.adapters.driver_statements import driver_statement
 from orderflow.adapters.history_repository import history_entries
@@ -27,6 +27,7 @@ from orderflow.adapters.tables import (
 )
 from orderflow.adapters.tenancy import Scope
 from orderflow.domain.lifecycle import (
+    DETAIL_FIELDS,
     OrderStatus,
     PaymentStatus,
 )

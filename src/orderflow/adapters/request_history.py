@@ -44,7 +44,6 @@ def _recorded(r: Row[Any]) -> RecordedChange:
         previous=(
             _details(orjson.loads(r.previous_details)) if r.previous_details is not None else None
         ),
-        reverts=r.reverts,
         created_at=r.created_at,
     )
 
@@ -68,7 +67,6 @@ async def request_changes(
             _h.c.to_payment_status,
             *(_h.c[name] for name in DETAIL_FIELDS),
             _h.c.previous_details,
-            _h.c.reverts,
             _h.c.created_at,
         )
         .join(orders, (orders.c.id == _h.c.order_id) & scope.owns(orders))

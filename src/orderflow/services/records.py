@@ -178,7 +178,6 @@ class RecordedChange:
     # it was recorded before migration 0012).
     given: dict[str, Any]
     previous: dict[str, Any] | None
-    reverts: str | None
     created_at: datetime
 
 
